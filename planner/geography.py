@@ -1,0 +1,298 @@
+"""Who may share a cluster with whom: territories, contiguity and links across water.
+
+Each clinic stands for a *territory*: its Voronoi cell clipped to land.  Two clinics are
+neighbours when their territories share a border on the same land mass.  Land masses
+that do not touch are joined by *links* (a bridge or ferry), either given explicitly or
+added automatically to the nearest clinic across the water.  Clinics at the same
+coordinates (one health centre) share a site and are always neighbours.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from planner.adjacency import Adjacency
+from planner.errors import PlannerError
+
+__all__ = ["Geography", "build_geography", "default_land"]
+
+log = logging.getLogger(__name__)
+
+#: Two territories must share at least this much border (metres) to be neighbours.
+MIN_SHARED_BORDER_M = 1.0
+
+
+@dataclass(frozen=True)
+class Geography:
+    """The contiguity structure of a set of clinics.
+
+    Attributes
+    ----------
+    graph
+        networkx graph on clinic positions ``0..n-1``; edges carry ``kind``
+        (``"border"``, ``"site"`` for a shared health centre, ``"link"`` across water).
+    adjacency
+        The same graph as CSR arrays.
+    territories
+        One polygon per clinic (metric CRS): its Voronoi cell clipped to land.
+    links
+        One row per link across water: ``clinic_a, clinic_b, distance_km, kind`` and a
+        LineString geometry (metric CRS).  ``kind`` is ``"explicit"`` or ``"nearest"``.
+    land
+        The land the territories were clipped to (metric CRS).
+    unlinked
+        Component label of each land mass left without a link because the nearest clinic
+        across the water was farther than allowed (empty when everything is joined).
+    """
+
+    graph: nx.Graph
+    adjacency: Adjacency
+    territories: gpd.GeoSeries
+    links: gpd.GeoDataFrame
+    land: shapely.Geometry
+    unlinked: tuple[int, ...] = ()
+
+
+def default_land(points: gpd.GeoSeries) -> shapely.Geometry:
+    """A land estimate when none is given: the union of discs around the clinics.
+
+    The radius adapts to how far apart clinics are (twice the 90th percentile of the
+    nearest-neighbour distance, between 2 and 10 km), so towns and rural scatter form
+    one mass while clinics far across open water stay apart and get an explicit link.
+    """
+    xy = np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
+    if len(xy) < 2:
+        radius = 5_000.0
+    else:
+        dist, _ = cKDTree(xy).query(xy, k=2)
+        nn = dist[:, 1]
+        nn = nn[nn > 0]
+        radius = (
+            float(np.clip(2.0 * np.percentile(nn, 90), 2_000.0, 10_000.0)) if len(nn) else 5_000.0
+        )
+    discs = shapely.buffer(shapely.points(np.unique(xy, axis=0)), radius, quad_segs=8)
+    return shapely.union_all(discs)
+
+
+def _sites(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique sites (rounded to 1 m) and, per clinic, the index of its site."""
+    rounded = np.round(xy, 0)
+    sites, inverse = np.unique(rounded, axis=0, return_inverse=True)
+    return sites, inverse.reshape(-1)
+
+
+def _voronoi_cells(sites: np.ndarray, land: shapely.Geometry) -> np.ndarray:
+    """Voronoi cell of every site, in site order, covering the land's envelope."""
+    if len(sites) == 1:
+        return np.array([shapely.box(*land.buffer(1_000).bounds)], dtype=object)
+    bounds = shapely.box(*shapely.union(land.envelope, shapely.multipoints(sites).envelope).bounds)
+    extent = bounds.buffer(max(bounds.length, 10_000.0) / 4)
+    cells = shapely.voronoi_polygons(shapely.multipoints(sites), extend_to=extent, ordered=True)
+    parts = np.asarray(shapely.get_parts(cells), dtype=object)
+    if len(parts) != len(sites):  # pragma: no cover - shapely contract
+        raise PlannerError("Voronoi construction returned an unexpected number of cells")
+    return parts
+
+
+def _home_pieces(cells: np.ndarray, sites: np.ndarray, land: shapely.Geometry) -> np.ndarray:
+    """Clip each cell to land and keep the piece the site stands on (or the nearest)."""
+    shapely.prepare(land)
+    inside = shapely.contains_properly(land, cells)
+    clipped = cells.copy()
+    todo = np.flatnonzero(~inside)
+    if len(todo):
+        clipped[todo] = shapely.intersection(cells[todo], land)
+    pieces = np.empty(len(cells), dtype=object)
+    points = shapely.points(sites)
+    for i, geom in enumerate(clipped):
+        if inside[i]:
+            pieces[i] = geom
+            continue
+        parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area > 0]
+        if not parts:
+            # The site is off the land (a generalised coastline): a small disc stands in.
+            pieces[i] = points[i].buffer(250.0, quad_segs=4)
+            continue
+        dists = shapely.distance(points[i], np.asarray(parts, dtype=object))
+        pieces[i] = parts[int(np.argmin(dists))]
+    return pieces
+
+
+def _border_edges(pieces: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs of pieces that share a border of positive length."""
+    tree = shapely.STRtree(pieces)
+    left, right = tree.query(pieces, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if len(left) == 0:
+        return []
+    shared = shapely.intersection(
+        shapely.boundary(pieces[left]), shapely.boundary(pieces[right]), grid_size=None
+    )
+    ok = shapely.length(shared) >= MIN_SHARED_BORDER_M
+    # Overlapping pieces (numerical noise) also count as neighbours.
+    overlap = shapely.area(shapely.intersection(pieces[left], pieces[right])) > 1.0
+    ok |= overlap
+    return list(zip(left[ok].tolist(), right[ok].tolist(), strict=True))
+
+
+def build_geography(
+    clinics: gpd.GeoDataFrame,
+    *,
+    land: shapely.Geometry | None = None,
+    links: Sequence[tuple[str, str]] | None = None,
+    auto_link: bool = True,
+    link_max_km: float = 60.0,
+) -> Geography:
+    """Build territories and the contiguity graph of validated clinics.
+
+    Parameters
+    ----------
+    clinics
+        Validated clinics (see :func:`planner.validate.validate_clinics`) in a metric CRS.
+    land
+        Land polygon(s) in the same CRS.  ``None`` uses :func:`default_land`.
+    links
+        Explicit links across water as pairs of clinic ids.
+    auto_link
+        Join every land mass that is still apart to the nearest clinic across the water.
+    link_max_km
+        Longest automatic link.
+
+    Returns
+    -------
+    Geography
+    """
+    if clinics.crs is None or not clinics.crs.is_projected:
+        raise PlannerError("build_geography needs clinics in a projected (metric) CRS")
+    n = len(clinics)
+    xy = np.column_stack([clinics.geometry.x.to_numpy(), clinics.geometry.y.to_numpy()])
+    if land is None:
+        land = default_land(clinics.geometry)
+    land = shapely.make_valid(land)
+    sites, site_of = _sites(xy)
+    log.info("building territories for %d clinics at %d sites", n, len(sites))
+    pieces = _home_pieces(_voronoi_cells(sites, land), sites, land)
+
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    at_site: list[list[int]] = [[] for _ in range(len(sites))]
+    for i, s in enumerate(site_of.tolist()):
+        at_site[s].append(i)
+    for a, b in _border_edges(pieces):
+        graph.add_edges_from(((i, j) for i in at_site[a] for j in at_site[b]), kind="border")
+    for members in at_site:
+        for k, i in enumerate(members):
+            graph.add_edges_from(((i, j) for j in members[k + 1 :]), kind="site")
+
+    ids = clinics["clinic_id"].astype(str).tolist()
+    rows = _explicit_links(graph, ids, xy, links or [])
+    unlinked: tuple[int, ...] = ()
+    if auto_link:
+        more, unlinked = _nearest_links(graph, xy, link_max_km * 1_000.0)
+        rows += more
+    link_frame = _link_frame(rows, ids, xy, clinics.crs)
+    territories = gpd.GeoSeries(pieces[site_of], index=clinics.index, crs=clinics.crs)
+    return Geography(
+        graph=graph,
+        adjacency=Adjacency.from_networkx(graph),
+        territories=territories,
+        links=link_frame,
+        land=land,
+        unlinked=unlinked,
+    )
+
+
+def _explicit_links(
+    graph: nx.Graph, ids: list[str], xy: np.ndarray, links: Sequence[tuple[str, str]]
+) -> list[tuple[int, int, str]]:
+    position = {cid: i for i, cid in enumerate(ids)}
+    rows = []
+    for a, b in links:
+        if a not in position or b not in position:
+            missing = a if a not in position else b
+            raise PlannerError(f"link {a} - {b}: clinic '{missing}' is not among the clinics")
+        i, j = position[a], position[b]
+        graph.add_edge(i, j, kind="link")
+        rows.append((i, j, "explicit"))
+    return rows
+
+
+def _nearest_links(
+    graph: nx.Graph, xy: np.ndarray, max_m: float
+) -> tuple[list[tuple[int, int, str]], tuple[int, ...]]:
+    """Kruskal over land masses: join each to the nearest clinic across water."""
+    labels = Adjacency.from_networkx(graph).components()
+    k = int(labels.max()) + 1 if len(labels) else 0
+    if k <= 1:
+        return [], ()
+    candidates: list[tuple[float, int, int]] = []
+    tree = cKDTree(xy)
+    for c in range(k):
+        members = np.flatnonzero(labels == c)
+        others = np.flatnonzero(labels != c)
+        sub = cKDTree(xy[others])
+        dist, idx = sub.query(xy[members], k=1)
+        best = int(np.argmin(dist))
+        candidates.append((float(dist[best]), int(members[best]), int(others[idx[best]])))
+        # A few more nearby pairs so Kruskal can pick a shorter chain.
+        near = tree.query_ball_point(xy[members[best]], r=float(dist[best]) * 1.5 + 1.0)
+        for j in near:
+            if labels[j] != c:
+                d = float(np.hypot(*(xy[j] - xy[members[best]])))
+                candidates.append((d, int(members[best]), int(j)))
+    candidates.sort()
+    parent = list(range(k))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    rows: list[tuple[int, int, str]] = []
+    for dist, i, j in candidates:
+        ri, rj = find(int(labels[i])), find(int(labels[j]))
+        if ri == rj or dist > max_m:
+            continue
+        parent[ri] = rj
+        graph.add_edge(i, j, kind="link")
+        rows.append((i, j, "nearest"))
+    roots = {find(c) for c in range(k)}
+    unlinked: tuple[int, ...] = ()
+    if len(roots) > 1:
+        unlinked = tuple(sorted(roots))
+        log.warning(
+            "%d land masses stay apart: no clinic across the water within %.0f km",
+            len(roots),
+            max_m / 1_000,
+        )
+    return rows, unlinked
+
+
+def _link_frame(
+    rows: list[tuple[int, int, str]], ids: list[str], xy: np.ndarray, crs: object
+) -> gpd.GeoDataFrame:
+    records = [
+        {
+            "clinic_a": ids[i],
+            "clinic_b": ids[j],
+            "distance_km": round(float(np.hypot(*(xy[i] - xy[j]))) / 1_000.0, 3),
+            "kind": kind,
+            "geometry": shapely.linestrings([xy[i], xy[j]]),
+        }
+        for i, j, kind in rows
+    ]
+    frame = pd.DataFrame(
+        records, columns=["clinic_a", "clinic_b", "distance_km", "kind", "geometry"]
+    )
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)

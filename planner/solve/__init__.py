@@ -1,0 +1,38 @@
+"""Solvers: from a contiguity graph and clinic sizes to cluster labels.
+
+Every solver is a plain callable with one signature::
+
+    solver(instance: Instance, rules: Rules, rng: numpy.random.Generator,
+           *, time_limit: float | None, progress: Progress | None) -> numpy.ndarray
+
+returning one label per clinic: ``0..k-1`` for the clusters, ``-1`` for a clinic the
+solver could not place (its connected part cannot reach the size rule).  A new method
+is a new module registered in :data:`SOLVERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from planner.errors import PlannerError
+from planner.solve.grow import solve_grow
+from planner.solve.instance import Instance, Progress
+
+__all__ = ["SOLVERS", "Instance", "Progress", "Solver", "get_solver"]
+
+Solver = Callable[..., np.ndarray]
+
+#: Registered solvers by name.
+SOLVERS: dict[str, Solver] = {"grow": solve_grow}
+
+
+def get_solver(name: str) -> Solver:
+    """Return the solver registered under ``name``."""
+    try:
+        return SOLVERS[name]
+    except KeyError:
+        raise PlannerError(
+            f"unknown method '{name}'; choose one of: {', '.join(sorted(SOLVERS))}"
+        ) from None

@@ -1,0 +1,164 @@
+"""The command line end to end: the demo region, exit codes, outputs that agree."""
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "out"
+    result = runner.invoke(app, ["plan", "--out", str(out), "--quiet"])
+    return result, out
+
+
+def test_demo_plan_exits_zero_and_writes_every_output(demo_run):
+    result, out = demo_run
+    assert result.exit_code == 0, result.output
+    for name in (
+        "assignments.csv",
+        "unassigned.csv",
+        "clusters.geojson",
+        "summary.json",
+        "map.html",
+    ):
+        assert (out / name).stat().st_size > 0, name
+
+
+def test_demo_outputs_agree_with_each_other(demo_run):
+    _, out = demo_run
+    assignments = pd.read_csv(out / "assignments.csv", dtype=str, keep_default_na=False)
+    clusters = gpd.read_file(out / "clusters.geojson")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    clinics = pd.read_csv("data/demo_clinics.csv", dtype={"clinic_id": str})
+    # Every clinic once.
+    assert sorted(assignments["clinic_id"]) == sorted(clinics["clinic_id"])
+    assert assignments["clinic_id"].is_unique
+    # The same clusters everywhere, with the same patient totals.
+    joined = assignments.merge(clinics[["clinic_id", "patients"]], on="clinic_id")
+    per_cluster = joined[joined["cluster_id"] != ""].groupby("cluster_id")["patients"].sum()
+    assert set(per_cluster.index) == set(clusters["cluster_id"])
+    assert per_cluster.to_dict() == clusters.set_index("cluster_id")["patients"].to_dict()
+    assert summary["totals"]["clusters"] == len(clusters) == len(summary["clusters"])
+    assert (clusters["patients"] >= 30_000).all()
+    assert summary["totals"]["clinics"] == len(clinics)
+    assert summary["upper_bound"] == clinics["patients"].sum() // 30_000
+    assert summary["totals"]["clusters"] <= summary["upper_bound_parts"] <= summary["upper_bound"]
+    assert summary["seed"] == 0
+    assert clusters.crs.to_epsg() == 4326
+    # The map names every cluster.
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert all(f"Cluster {cid}" in html for cid in clusters["cluster_id"])
+
+
+def test_same_seed_same_assignments(tmp_path, demo_run):
+    _, first = demo_run
+    result = runner.invoke(app, ["plan", "--out", str(tmp_path), "--quiet", "--no-map"])
+    assert result.exit_code == 0
+    assert (tmp_path / "assignments.csv").read_bytes() == (first / "assignments.csv").read_bytes()
+
+
+def test_validation_failure_exits_3_and_names_file_row_and_column(tmp_path):
+    bad = tmp_path / "clinics.csv"
+    bad.write_text(
+        "clinic_id;name;lat;lon;patients;doctors\na;A;55,1;10,1;5000;3\nb;B;55,2;10,2;lots;3\n",
+        encoding="utf-8-sig",
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["plan", str(bad), "--out", str(out)])
+    assert result.exit_code == 3
+    text = result.output
+    assert "clinics.csv" in text and "row 3" in text and "patients" in text
+    assert not out.exists()  # nothing half-written
+
+
+def test_usage_error_exits_2(tmp_path):
+    result = runner.invoke(app, ["plan", "--min-patients", "zero"])
+    assert result.exit_code == 2
+
+
+def test_a_clinic_that_cannot_be_placed_exits_4_and_is_listed(tmp_path):
+    src = tmp_path / "clinics.csv"
+    rows = ["clinic_id,name,lat,lon,patients,doctors"]
+    rows += [f"m{i},M{i},{55 + 0.01 * (i % 4)},{10 + 0.015 * (i // 4)},5000,3" for i in range(12)]
+    rows.append("far,Far island,57.5,12.0,1700,1")
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["plan", str(src), "--out", str(out), "--quiet", "--no-map"])
+    assert result.exit_code == 4
+    left = pd.read_csv(out / "unassigned.csv", dtype=str)
+    assert left["clinic_id"].tolist() == ["far"]
+    assert "add a link" in left["reason"].iloc[0]
+
+
+def test_column_flags_and_estimated_gps(tmp_path):
+    src = tmp_path / "practices.csv"
+    rows = ["practice_code,practice_name,latitude,longitude,patients_jan2021"]
+    rows += [
+        f"P{i},Practice {i},{52 + 0.01 * (i % 3)},{-1 + 0.015 * (i // 3)},9000" for i in range(9)
+    ]
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = [
+        "plan",
+        str(src),
+        "--out",
+        str(out),
+        "--quiet",
+        "--no-map",
+        "--id-col",
+        "practice_code",
+        "--name-col",
+        "practice_name",
+        "--patients-col",
+        "patients_jan2021",
+        "--patients-per-gp",
+        "1600",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["totals"]["clusters"] == 2  # 81,000 patients
+    assert summary["totals"]["doctors"] == 9 * 6
+
+
+def test_patient_list_gives_group_1_counts_and_nothing_patient_level(tmp_path):
+    clinics = tmp_path / "clinics.csv"
+    rows = ["clinic_id,name,lat,lon,doctors"]
+    rows += [f"k{i},K{i},{55 + 0.01 * i},10.0,2" for i in range(3)]
+    clinics.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    patients = tmp_path / "patients.csv"
+    lines = ["cpr,clinic_id,sikringsgruppe"]
+    n = 0
+    for cid, count in (("k0", 12_000), ("k1", 11_000), ("k2", 9_000)):
+        for j in range(count):
+            lines.append(f"SECRET{n:07d},{cid},{1 if j % 10 else 2}")
+            n += 1
+    patients.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            str(clinics),
+            "--patients",
+            str(patients),
+            "--out",
+            str(out),
+            "--quiet",
+            "--min-patients",
+            "25000",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["totals"]["patients"] == 28_800  # 90 % of 32,000 are group 1
+    for path in out.iterdir():
+        assert "SECRET" not in path.read_text(encoding="utf-8", errors="replace"), path.name

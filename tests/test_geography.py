@@ -1,0 +1,99 @@
+"""Territories and contiguity on hand-drawn layouts whose neighbours are obvious."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from planner.errors import PlannerError
+from planner.geography import build_geography, default_land
+
+CRS = "EPSG:25832"  # UTM 32N, metres
+
+
+def clinics_at(points, ids=None):
+    ids = ids or [f"c{i}" for i in range(len(points))]
+    frame = pd.DataFrame({"clinic_id": ids, "patients": 1_000, "doctors": 1})
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(*np.array(points, float).T), crs=CRS)
+
+
+def kinds(geo, i, j):
+    return geo.graph.edges[i, j]["kind"] if geo.graph.has_edge(i, j) else None
+
+
+def test_grid_neighbours_share_borders_and_diagonals_do_not():
+    pts = [(x * 1000 + 500, y * 1000 + 500) for y in range(3) for x in range(3)]
+    land = shapely.box(0, 0, 3000, 3000)
+    geo = build_geography(clinics_at(pts), land=land)
+    assert kinds(geo, 0, 1) == "border"
+    assert kinds(geo, 0, 3) == "border"
+    assert kinds(geo, 4, 5) == "border"
+    assert not geo.graph.has_edge(0, 4)  # diagonal: cells touch at a corner only
+    assert geo.links.empty
+    # Territories tile the land.
+    assert shapely.union_all(geo.territories.to_numpy()).area == pytest.approx(land.area, rel=1e-6)
+
+
+def test_water_separates_and_a_link_joins_the_nearest_clinics():
+    mainland = shapely.box(0, 0, 10_000, 10_000)
+    island = shapely.box(14_000, 4_000, 16_000, 6_000)
+    pts = [(2_000, 5_000), (8_000, 5_000), (15_000, 5_000)]
+    geo = build_geography(clinics_at(pts), land=shapely.union(mainland, island))
+    assert kinds(geo, 0, 1) == "border"
+    assert kinds(geo, 1, 2) == "link"
+    assert not geo.graph.has_edge(0, 2)
+    assert len(geo.links) == 1
+    link = geo.links.iloc[0]
+    assert {link.clinic_a, link.clinic_b} == {"c1", "c2"}
+    assert link.distance_km == pytest.approx(7.0)
+    assert link.kind == "nearest"
+    # The mainland clinic's territory stops at the coast: it never covers the island.
+    assert not geo.territories.iloc[1].intersects(island.buffer(-1))
+
+
+def test_no_automatic_link_beyond_the_limit_and_explicit_links_are_kept():
+    land = shapely.union(shapely.box(0, 0, 1_000, 1_000), shapely.box(100_000, 0, 101_000, 1_000))
+    pts = [(500, 500), (100_500, 500)]
+    far = build_geography(clinics_at(pts), land=land, link_max_km=50)
+    assert far.graph.number_of_edges() == 0
+    assert far.unlinked
+    linked = build_geography(clinics_at(pts), land=land, links=[("c0", "c1")], link_max_km=50)
+    assert kinds(linked, 0, 1) == "link"
+    assert linked.links.iloc[0].kind == "explicit"
+
+
+def test_unknown_clinic_in_a_link_is_an_error():
+    with pytest.raises(PlannerError, match="'nope'"):
+        build_geography(clinics_at([(0, 0), (10, 10)]), links=[("c0", "nope")])
+
+
+def test_clinics_at_identical_coordinates_share_a_site():
+    pts = [(0, 0), (0, 0), (3_000, 0), (0, 3_000)]
+    geo = build_geography(clinics_at(pts))
+    assert kinds(geo, 0, 1) == "site"
+    # Both clinics of the health centre border the same neighbours.
+    assert set(geo.graph[0]) - {1} == set(geo.graph[1]) - {0}
+    assert geo.territories.iloc[0].equals(geo.territories.iloc[1])
+
+
+def test_a_clinic_just_off_the_coast_still_gets_a_territory():
+    land = shapely.box(0, 0, 10_000, 10_000)
+    pts = [(5_000, 5_000), (10_100, 5_000)]  # the second stands 100 m into the sea
+    geo = build_geography(clinics_at(pts), land=land)
+    assert geo.territories.iloc[1].area > 0
+    assert geo.graph.has_edge(0, 1)
+
+
+def test_default_land_keeps_distant_groups_apart():
+    town = [(x * 800, y * 800) for x in range(4) for y in range(4)]
+    far = [(200_000 + x * 800, 0) for x in range(3)]
+    land = default_land(clinics_at(town + far).geometry)
+    assert land.geom_type == "MultiPolygon"
+    assert len(land.geoms) == 2
+
+
+def test_geographic_crs_is_refused():
+    frame = clinics_at([(0, 0), (1, 1)]).set_crs("EPSG:4326", allow_override=True)
+    with pytest.raises(PlannerError, match="metric"):
+        build_geography(frame)
