@@ -120,7 +120,7 @@ def plan(
     )
     solver = get_solver(method)
     labels = solver(instance, rules, rng, time_limit=time_limit, progress=progress)
-    problems = check_plan(geo.adjacency, labels, instance.patients, rules)
+    problems = check_plan(geo.adjacency, labels, instance.patients, rules, instance.doctors)
     if problems:  # a solver bug must never reach a planner as a proposal
         raise PlannerError("the solver produced an invalid plan: " + "; ".join(problems))
     solved = time.perf_counter()

@@ -26,6 +26,7 @@ from planner.io import apply_column_map, read_land, read_patient_counts, read_ta
 from planner.report import write_outputs
 from planner.result import PlanResult
 from planner.rules import Rules
+from planner.solve import SOLVERS
 
 __all__ = ["app", "main"]
 
@@ -132,6 +133,8 @@ def plan_command(
             help="When the file has no GP column, estimate GPs as patients / this number.",
         ),
     ] = None,
+    method: Annotated[str, typer.Option(help=f"Solver: {', '.join(sorted(SOLVERS))}.")] = "grow",
+    lang: Annotated[str, typer.Option(help="Map language: en or da.")] = "en",
     no_map: Annotated[bool, typer.Option("--no-map", help="Skip map.html.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     id_col: Col = None,
@@ -212,10 +215,11 @@ def plan_command(
         "land": str(land) if land else None,
         "columns": mapping,
         "time_limit": time_limit,
+        "method": method,
         "patients_per_gp": patients_per_gp,
     }
     result = dataclasses.replace(result, config=config)
-    write_outputs(result, out_dir, with_map=not no_map)
+    write_outputs(result, out_dir, with_map=not no_map, lang=lang)
     if not quiet:
         _print_summary(result, out_dir)
     raise typer.Exit(EXIT_OK if result.complete else EXIT_INCOMPLETE)
@@ -233,6 +237,18 @@ def demo_command(
 
     for path in write_demo_region(out_dir, seed=seed):
         out.print(f"wrote {path}")
+
+
+def _register_extra_commands() -> None:
+    """Commands that live in their own modules (review tools) join the app here."""
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec("planner.cli_review") is not None:
+        importlib.import_module("planner.cli_review").register(app)
+
+
+_register_extra_commands()
 
 
 def main() -> None:

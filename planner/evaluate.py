@@ -24,7 +24,11 @@ __all__ = [
 
 
 def check_plan(
-    adjacency: Adjacency, labels: np.ndarray, patients: np.ndarray, rules: Rules
+    adjacency: Adjacency,
+    labels: np.ndarray,
+    patients: np.ndarray,
+    rules: Rules,
+    doctors: np.ndarray | None = None,
 ) -> list[str]:
     """Every way the plan breaks the rules, in words; an empty list means valid.
 
@@ -53,8 +57,11 @@ def check_plan(
         if not adjacency.subgraph_connected(nodes):
             problems.append(f"cluster {c} is not contiguous ({len(nodes)} clinics)")
         total = int(np.asarray(patients)[nodes].sum())
-        if total < rules.min_patients:
+        gps = int(np.asarray(doctors)[nodes].sum()) if doctors is not None else 0
+        if not rules.big_enough(total, gps):
             problems.append(f"cluster {c} holds {total} patients, below {rules.min_patients}")
+        if rules.too_big(total):
+            problems.append(f"cluster {c} holds {total} patients, above {rules.max_patients}")
     return problems
 
 

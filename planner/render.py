@@ -84,7 +84,9 @@ def _clinic_tooltip(row: dict) -> str:
     return text
 
 
-def render_map(result: PlanResult, *, tiles: str | None = "OpenStreetMap") -> folium.Map:
+def render_map(
+    result: PlanResult, *, tiles: str | None = "OpenStreetMap", lang: str = "en"
+) -> folium.Map:
     """Draw a plan as a folium map.
 
     Parameters
@@ -93,6 +95,8 @@ def render_map(result: PlanResult, *, tiles: str | None = "OpenStreetMap") -> fo
         The plan.
     tiles
         Background tiles (needs internet when viewed); ``None`` for none.
+    lang
+        Label language (``"en"``; Danish labels are still to come).
 
     Returns
     -------

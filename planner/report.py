@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,13 @@ def summary_dict(result: PlanResult) -> dict[str, Any]:
 
 
 def write_outputs(
-    result: PlanResult, out_dir: str | Path, *, with_map: bool = True, tiles: str | None = None
+    result: PlanResult,
+    out_dir: str | Path,
+    *,
+    with_map: bool = True,
+    tiles: str | None = None,
+    lang: str = "en",
+    extra_files: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Write every output of a plan into ``out_dir`` atomically.
 
@@ -93,6 +100,11 @@ def write_outputs(
         Also write ``map.html``.
     tiles
         Background tiles of the map (``None``: the renderer's default).
+    lang
+        Language of the map's labels (``"en"`` or ``"da"``).
+    extra_files
+        More text files to write in the same atomic step (name -> content), for example
+        the effective configuration.
 
     Returns
     -------
@@ -100,7 +112,7 @@ def write_outputs(
         The files written.
     """
     out_dir = Path(out_dir)
-    names = list(OUTPUT_FILES) + (["map.html"] if with_map else [])
+    names = list(OUTPUT_FILES) + (["map.html"] if with_map else []) + list(extra_files or {})
     with atomic_directory(out_dir) as tmp:
         tmp = Path(tmp)
         result.assignments().to_csv(tmp / "assignments.csv", index=False)
@@ -109,10 +121,14 @@ def write_outputs(
         clusters.to_file(tmp / "clusters.geojson", driver="GeoJSON", engine="pyogrio")
         text = json.dumps(summary_dict(result), indent=2, ensure_ascii=False)
         (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
+        for name, content in (extra_files or {}).items():
+            (tmp / name).write_text(content, encoding="utf-8")
         if with_map:
             from planner.render import render_map
 
-            kwargs = {} if tiles is None else {"tiles": tiles}
+            kwargs: dict[str, Any] = {"lang": lang}
+            if tiles is not None:
+                kwargs["tiles"] = tiles
             render_map(result, **kwargs).save(str(tmp / "map.html"))
     log.info("wrote %s to %s", ", ".join(names), out_dir)
     return [out_dir / name for name in names]

@@ -42,10 +42,14 @@ class Rules:
     ----------
     min_patients
         A cluster must hold at least this many patients (group-1 patients in Denmark).
+    min_doctors
+        Optional alternative size rule: a cluster is also big enough when it has at least
+        this many GPs (the 18-20 GP rule of thumb).  ``None`` means patients only.
     max_patients
-        Optional ceiling on a cluster's patients.  ``None`` means no ceiling.  The first
-        solver treats it as a soft target: it never splits a cluster below ``min_patients``
-        to meet it.
+        Optional ceiling on a cluster's patients.  ``None`` means no ceiling.
+    max_hard
+        Whether ``max_patients`` is a hard rule (a cluster above it is invalid) or a soft
+        target the solver pursues without giving up a valid cluster (the default).
     link_max_km
         Land masses are joined to the nearest clinic across water only when that clinic
         lies within this distance; farther islands stay unlinked and are reported.
@@ -61,7 +65,9 @@ class Rules:
     """
 
     min_patients: int = 30_000
+    min_doctors: int | None = None
     max_patients: int | None = None
+    max_hard: bool = False
     link_max_km: float = 60.0
 
     def __post_init__(self) -> None:
@@ -76,8 +82,28 @@ class Rules:
                 f"max_patients must be a whole number at least min_patients "
                 f"({self.min_patients}), got {self.max_patients!r}"
             )
+        if self.min_doctors is not None and (
+            not isinstance(self.min_doctors, int) or self.min_doctors <= 0
+        ):
+            raise PlannerError(
+                f"min_doctors must be a positive whole number, got {self.min_doctors!r}"
+            )
         if not self.link_max_km > 0:
             raise PlannerError(f"link_max_km must be positive, got {self.link_max_km!r}")
+
+    def big_enough(self, patients: int, doctors: int = 0) -> bool:
+        """Whether a cluster of this size meets the size rule.
+
+        >>> Rules(min_doctors=18).big_enough(25_000, 18), Rules().big_enough(25_000, 18)
+        (True, False)
+        """
+        if patients >= self.min_patients:
+            return True
+        return self.min_doctors is not None and doctors >= self.min_doctors
+
+    def too_big(self, patients: int) -> bool:
+        """Whether a cluster of this size breaks a *hard* ceiling."""
+        return self.max_hard and self.max_patients is not None and patients > self.max_patients
 
     def to_dict(self) -> dict[str, Any]:
         """Return the rules as a plain, JSON-ready dictionary."""
