@@ -12,20 +12,28 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.errors import PlannerError
-from planner.evaluate import check_plan, compactness, part_upper_bound, upper_bound
-from planner.geography import Geography, build_geography
+from planner.assemble import Run, assemble
+from planner.boundaries import assign_areas, boundary_mode, planning_units
+from planner.choices import Choices, choices_from_table, unknown_ids
+from planner.errors import PlannerError, Problem, ValidationError
+from planner.geography import build_geography
+from planner.locks import solve_with_choices
+from planner.repair import Sizes
+from planner.replan import replan
 from planner.result import PlanResult
 from planner.rules import Rules
 from planner.solve import Instance, Progress, get_solver
-from planner.summarise import cluster_table, left_out_reasons
 from planner.validate import to_metric, validate_clinics
 
-__all__ = ["plan"]
+__all__ = ["MODES", "plan"]
+
+#: Planning modes: a fresh plan, or the least change to the current plan.
+MODES = ("plan", "replan")
 
 log = logging.getLogger(__name__)
 
 LandLike = shapely.Geometry | gpd.GeoSeries | gpd.GeoDataFrame | None
+LinkLike = tuple[str, str] | tuple[str, str, float | None]
 
 
 def _seed_from(random_state: int | np.random.Generator | None) -> tuple[int, np.random.Generator]:
@@ -57,12 +65,20 @@ def plan(
     *,
     rules: Rules | None = None,
     land: LandLike = None,
-    links: Sequence[tuple[str, str]] | None = None,
+    links: Sequence[LinkLike] | None = None,
     method: str = "grow",
     random_state: int | np.random.Generator | None = 0,
     time_limit: float | None = None,
     progress: Progress | None = None,
     source: str | None = None,
+    boundaries: str = "auto",
+    municipalities: gpd.GeoDataFrame | None = None,
+    municipality_key: str | None = None,
+    regions: gpd.GeoDataFrame | None = None,
+    region_key: str | None = None,
+    choices: Choices | None = None,
+    lock: str = "keep",
+    mode: str = "plan",
 ) -> PlanResult:
     """Propose contiguous clusters of clinics that meet the size rule.
 
@@ -70,14 +86,16 @@ def plan(
     ----------
     clinics
         A table with ``clinic_id, name, lat, lon, patients, doctors`` (optionally
-        ``municipality``, ``region``); validated here, never modified.
+        ``municipality``, ``region`` and the choice columns ``existing_cluster``,
+        ``group``, ``cannot_link``, ``leaving``); validated here, never modified.
     rules
         The size rule and link settings; :class:`~planner.rules.Rules` defaults when omitted.
     land
         Land to clip territories to (a geometry in lon/lat, or a GeoSeries/GeoDataFrame
         in any CRS).  ``None`` estimates land from the clinics.
     links
-        Explicit links across water, as pairs of clinic ids.
+        Explicit links across water, as pairs of clinic ids, optionally with a travel
+        cost (``(a, b, minutes)``); a small island joins the cluster across its cheapest.
     method
         Solver name (see :data:`planner.solve.SOLVERS`).
     random_state
@@ -88,6 +106,22 @@ def plan(
         Callback ``progress(done, total, message)`` for long runs.
     source
         Name of the input (a file path) used in error messages.
+    boundaries
+        ``"auto"`` (default: the columns present decide), ``"none"``, ``"region"`` (a
+        cluster never crosses a region) or ``"municipality"`` (nor a municipality, unless
+        it is too small for a cluster of its own; then it joins the fewest neighbours).
+    municipalities, regions
+        Boundary polygons; each clinic gets the name (column ``municipality_key`` /
+        ``region_key``, default the first column) of the polygon it lies in, replacing
+        its own column.
+    choices
+        More choices (from files) added to those in the table's columns.
+    lock
+        ``"keep"`` a locked existing cluster as it is, or ``"top_up"`` one below the
+        size rule with neighbouring clinics.
+    mode
+        ``"plan"`` (existing clusters are locked) or ``"replan"`` (existing clusters are
+        the current plan, changed as little as makes every cluster valid).
 
     Returns
     -------
@@ -107,82 +141,149 @@ def plan(
     started = time.perf_counter()
     rules = rules or Rules()
     seed, rng = _seed_from(random_state)
+    if mode not in MODES:
+        raise PlannerError(f"mode must be one of {', '.join(MODES)}, got '{mode}'")
+    solver = get_solver(method)
     table = to_metric(validate_clinics(clinics, source=source))
+    name = source or str(table.attrs.get("source", "<clinics>"))
+    table = _with_areas(table, municipalities, municipality_key, regions, region_key)
+    wanted = _choices(table, choices, lock, name, int(clinics.attrs.get("first_row", 2)))
+    bmode = boundary_mode(boundaries, list(table.columns))
+    active = np.flatnonzero(~table["clinic_id"].isin(wanted.leaving).to_numpy())
+    if len(active) == 0:
+        raise PlannerError("every clinic is closing: there is nothing to plan")
+    sub = table.iloc[active].reset_index(drop=True)
+    region = _column(sub, "region") if bmode != "none" else None
     geo = build_geography(
-        table, land=_land_in(land, table.crs), links=links, link_max_km=rules.link_max_km
+        sub,
+        land=_land_in(land, table.crs),
+        links=links,
+        link_max_km=rules.link_max_km,
+        areas=region,
     )
     built = time.perf_counter()
-    instance = Instance.from_arrays(
+    xy = np.column_stack([sub.geometry.x, sub.geometry.y])
+    patients, doctors = sub["patients"].to_numpy(), sub["doctors"].to_numpy()
+    ids = sub["clinic_id"].astype(str).to_numpy()
+    units = planning_units(
         geo.adjacency,
-        table["patients"].to_numpy(),
-        np.column_stack([table.geometry.x, table.geometry.y]),
-        table["doctors"].to_numpy(),
+        patients,
+        doctors,
+        xy,
+        rules=rules,
+        mode="region" if mode == "replan" and bmode == "municipality" else bmode,
+        region=region,
+        municipality=_column(sub, "municipality"),
+        together=[] if mode == "replan" else _together(ids, wanted),
     )
-    solver = get_solver(method)
-    labels = solver(instance, rules, rng, time_limit=time_limit, progress=progress)
-    problems = check_plan(geo.adjacency, labels, instance.patients, rules, instance.doctors)
-    if problems:  # a solver bug must never reach a planner as a proposal
-        raise PlannerError("the solver produced an invalid plan: " + "; ".join(problems))
-    solved = time.perf_counter()
-    result = _assemble(table, geo, instance, labels, rules, seed, method)
-    metrics = result.metrics
-    metrics["runtime_s"] = {
+    sizes = Sizes(patients, doctors, xy, rules)
+
+    def solve(instance: Instance) -> np.ndarray:
+        return solver(instance, rules, rng, time_limit=time_limit, progress=progress)
+
+    if mode == "replan":
+        solved = replan(ids, units.adjacency, sizes, wanted, solve)
+    else:
+        solved = solve_with_choices(
+            ids, units.adjacency, sizes, wanted, solve, links=_link_positions(geo.links, ids)
+        )
+    solved_at = time.perf_counter()
+    run = Run(table, active, geo, units, solved, wanted, rules, seed, method, mode)
+    result = assemble(run)
+    result.metrics["runtime_s"] = {
         "geography": round(built - started, 3),
-        "solve": round(solved - built, 3),
+        "solve": round(solved_at - built, 3),
         "total": round(time.perf_counter() - started, 3),
     }
     log.info(
         "%d clusters of at most %d possible in %.1f s",
         result.n_clusters,
-        metrics["upper_bound_parts"],
-        metrics["runtime_s"]["total"],
+        result.metrics["upper_bound_parts"],
+        result.metrics["runtime_s"]["total"],
     )
     return result
 
 
-def _assemble(
+def _column(table: pd.DataFrame, column: str) -> np.ndarray | None:
+    return table[column].astype(str).to_numpy() if column in table.columns else None
+
+
+def _with_areas(
     table: gpd.GeoDataFrame,
-    geo: Geography,
-    instance: Instance,
-    labels: np.ndarray,
-    rules: Rules,
-    seed: int,
-    method: str,
-) -> PlanResult:
-    clusters, ids = cluster_table(table, geo.territories, instance, labels, rules)
-    clinics = table.copy()
-    clinics["cluster_id"] = [ids[c] if c >= 0 else None for c in labels]
-    clinics["status"] = np.where(labels >= 0, "clustered", "left out")
-    reasons = left_out_reasons(table, geo, labels, rules)
-    clinics["reason"] = [reasons.get(i, "") for i in range(len(table))]
-    unassigned = pd.DataFrame(
-        clinics.loc[labels < 0, ["clinic_id", "name", "patients", "reason"]]
-    ).reset_index(drop=True)
-    total = int(instance.patients.sum())
-    metrics: dict[str, Any] = {
-        "clinics": len(table),
-        "patients": total,
-        "doctors": int(instance.doctors.sum()),
-        "clusters": len(clusters),
-        "clinics_left_out": len(unassigned),
-        "patients_left_out": int(unassigned["patients"].sum()),
-        "upper_bound": upper_bound(instance.patients, rules),
-        "upper_bound_parts": part_upper_bound(geo.adjacency, instance.patients, rules),
-        "links": len(geo.links),
-        **compactness(labels, instance.xy, instance.patients, instance.doctors),
-    }
-    bound = metrics["upper_bound_parts"]
-    metrics["share_of_bound"] = round(len(clusters) / bound, 4) if bound else 1.0
-    return PlanResult(
-        clinics=clinics,
-        clusters=clusters,
-        unassigned=unassigned,
-        links=geo.links,
-        territories=geo.territories,
-        graph=geo.graph,
-        labels=labels,
-        metrics=metrics,
-        rules=rules,
-        seed=seed,
-        method=method,
+    municipalities: gpd.GeoDataFrame | None,
+    municipality_key: str | None,
+    regions: gpd.GeoDataFrame | None,
+    region_key: str | None,
+) -> gpd.GeoDataFrame:
+    """The clinics with ``municipality``/``region`` taken from boundary polygons."""
+    problems: list[Problem] = []
+    out = table
+    for column, polygons, key in (
+        ("municipality", municipalities, municipality_key),
+        ("region", regions, region_key),
+    ):
+        if polygons is None:
+            continue
+        key = key or next(c for c in polygons.columns if c != polygons.geometry.name)
+        source = str(polygons.attrs.get("source", f"{column} boundaries"))
+        ids = table["clinic_id"].astype(str).tolist()
+        names, found = assign_areas(table.geometry, polygons, key, source=source, ids=ids)
+        problems += found
+        if out is table:
+            out = table.copy()
+        out[column] = names
+    if problems:
+        raise ValidationError(problems)
+    return out
+
+
+def _choices(
+    table: gpd.GeoDataFrame, extra: Choices | None, lock: str, source: str, first_row: int
+) -> Choices:
+    wanted = choices_from_table(table, source=source, first_row=first_row)
+    if extra is not None:
+        wanted = wanted.merged(extra)
+    wanted = Choices(
+        existing=wanted.existing,
+        groups=wanted.groups,
+        cannot_link=wanted.cannot_link,
+        leaving=wanted.leaving,
+        proposed=wanted.proposed,
+        lock=lock,
     )
+    missing = unknown_ids(wanted, table["clinic_id"].astype(str))
+    if missing:
+        raise ValidationError(
+            [
+                Problem(source, None, "clinic_id", f"a choice names clinic '{m}', not in the table")
+                for m in missing
+            ]
+        )
+    return wanted
+
+
+def _together(ids: np.ndarray, wanted: Choices) -> list[tuple[str, np.ndarray]]:
+    """Clinics the boundaries must let share a cluster: groups and locked clusters."""
+    pos = {c: i for i, c in enumerate(ids.tolist())}
+    out = []
+    for name, members in sorted(wanted.groups.items()):
+        nodes = [pos[c] for c in members if c in pos]
+        if len(nodes) > 1:
+            out.append((f"group {name}", np.asarray(nodes)))
+    current = {**wanted.existing, **wanted.proposed}
+    clusters: dict[str, list[int]] = {}
+    for clinic, cluster in current.items():
+        if clinic in pos:
+            clusters.setdefault(cluster, []).append(pos[clinic])
+    for name, nodes in sorted(clusters.items()):
+        if len(nodes) > 1:
+            out.append((f"existing cluster {name}", np.asarray(sorted(nodes))))
+    return out
+
+
+def _link_positions(links: gpd.GeoDataFrame, ids: np.ndarray) -> list[tuple[int, int, float]]:
+    pos = {c: i for i, c in enumerate(ids.tolist())}
+    return [
+        (pos[str(a)], pos[str(b)], float(t))
+        for a, b, t in zip(links["clinic_a"], links["clinic_b"], links["travel"], strict=True)
+    ]

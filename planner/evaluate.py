@@ -15,12 +15,19 @@ from planner.rules import Rules
 
 __all__ = [
     "ClusterFigures",
+    "can_split",
     "check_plan",
     "cluster_figures",
     "compactness",
     "part_upper_bound",
+    "size_bound",
+    "splittable_clusters",
+    "tight_upper_bound",
     "upper_bound",
 ]
+
+#: Clusters up to this many clinics are checked for a split exhaustively.
+SPLIT_EXACT_MAX = 20
 
 
 def check_plan(
@@ -65,16 +72,188 @@ def check_plan(
     return problems
 
 
-def upper_bound(patients: np.ndarray, rules: Rules) -> int:
-    """``floor(total patients / min_patients)``: no plan can have more clusters."""
-    return int(np.asarray(patients).sum()) // rules.min_patients
+def size_bound(patients: int, doctors: int, rules: Rules) -> int:
+    """Most clusters a set of clinics with these totals can hold, by size alone.
+
+    With patients only: ``floor(patients / min_patients)``.  With the GP alternative
+    every cluster has ``p / min_patients + d / min_doctors >= 1``, and at most
+    ``floor(p / min_patients)`` clusters meet the patient rule, ``floor(d / min_doctors)``
+    the GP rule.
+
+    >>> size_bound(95_000, 40, Rules()), size_bound(95_000, 40, Rules(min_doctors=18))
+    (3, 5)
+    """
+    by_patients = int(patients) // rules.min_patients
+    if rules.min_doctors is None:
+        return by_patients
+    by_gps = int(doctors) // rules.min_doctors
+    mixed = int(patients * rules.min_doctors + doctors * rules.min_patients) // (
+        rules.min_patients * rules.min_doctors
+    )
+    return min(by_patients + by_gps, mixed)
 
 
-def part_upper_bound(adjacency: Adjacency, patients: np.ndarray, rules: Rules) -> int:
+def upper_bound(patients: np.ndarray, rules: Rules, doctors: np.ndarray | None = None) -> int:
+    """``floor(total patients / min_patients)``: no plan can have more clusters.
+
+    With ``rules.min_doctors`` set, pass ``doctors`` for a bound that counts clusters
+    valid by their GPs too (see :func:`size_bound`).
+    """
+    gps = 0 if doctors is None else int(np.asarray(doctors).sum())
+    return size_bound(int(np.asarray(patients).sum()), gps, rules)
+
+
+def part_upper_bound(
+    adjacency: Adjacency,
+    patients: np.ndarray,
+    rules: Rules,
+    doctors: np.ndarray | None = None,
+) -> int:
     """The tighter bound: the sum over connected parts of ``floor(part / min_patients)``."""
     comp = adjacency.components()
-    totals = np.bincount(comp, weights=np.asarray(patients, dtype=float))
-    return int(np.sum(np.floor(totals / rules.min_patients + 1e-9)))
+    pat = np.bincount(comp, weights=np.asarray(patients, dtype=float)).round().astype(int)
+    gps = np.zeros_like(pat) if doctors is None else np.bincount(comp, weights=doctors).round()
+    return sum(size_bound(int(p), int(g), rules) for p, g in zip(pat, gps, strict=True))
+
+
+def _set_bound(pat: np.ndarray, gps: np.ndarray, rules: Rules) -> int:
+    """Size bound of one set of clinics, counting self-sufficient clinics apart.
+
+    A clinic that meets the size rule on its own lies in one cluster, whatever else that
+    cluster holds; so at most ``|big| + size_bound(the other clinics)`` clusters fit.
+    """
+    plain = size_bound(int(pat.sum()), int(gps.sum()), rules)
+    big = pat >= rules.min_patients
+    if rules.min_doctors is not None:
+        big |= gps >= rules.min_doctors
+    if not big.any():
+        return plain
+    rest = size_bound(int(pat[~big].sum()), int(gps[~big].sum()), rules)
+    return min(plain, int(big.sum()) + rest)
+
+
+def tight_upper_bound(
+    adjacency: Adjacency,
+    patients: np.ndarray,
+    rules: Rules,
+    doctors: np.ndarray | None = None,
+) -> int:
+    """A bound at least as tight as :func:`part_upper_bound`.
+
+    Per connected part, the least of:
+
+    - the part's size bound, where every clinic that meets the size rule alone counts as
+      at most one cluster however many patients it has (the others are summed);
+    - for every cut vertex ``v`` that splits the part into sides ``S_1..S_r``:
+      ``1 + sum_i bound(S_i)``, since every cluster but the one holding ``v`` lies inside
+      one side.
+    """
+    import networkx as nx
+
+    pat = np.asarray(patients, dtype=np.int64)
+    gps = np.zeros_like(pat) if doctors is None else np.asarray(doctors, dtype=np.int64)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(adjacency.n))
+    ip, ix = adjacency.indptr, adjacency.indices
+    graph.add_edges_from((i, int(j)) for i in range(adjacency.n) for j in ix[ip[i] : ip[i + 1]])
+    total = 0
+    for part in nx.connected_components(graph):
+        nodes = np.fromiter(sorted(part), dtype=np.int64)
+        best = _set_bound(pat[nodes], gps[nodes], rules)
+        sub = graph.subgraph(part)
+        for v in sorted(nx.articulation_points(sub)):
+            sides = [
+                np.fromiter(sorted(s), dtype=np.int64)
+                for s in nx.connected_components(sub.subgraph(part - {v}))
+            ]
+            bound = 1 + sum(_set_bound(pat[s], gps[s], rules) for s in sides)
+            best = min(best, bound)
+        total += best
+    return total
+
+
+def can_split(
+    adjacency: Adjacency,
+    nodes: np.ndarray,
+    patients: np.ndarray,
+    rules: Rules,
+    doctors: np.ndarray | None = None,
+) -> bool | None:
+    """Whether the clinics ``nodes`` can be split into two valid contiguous clusters.
+
+    Exact (every bipartition is tried) for up to :data:`SPLIT_EXACT_MAX` clinics; for more,
+    ``False`` when the sizes rule a split out and ``None`` (unknown) otherwise.
+    """
+    nodes = np.asarray(nodes, dtype=np.int64)
+    pat = np.asarray(patients, dtype=np.int64)[nodes]
+    gps = np.zeros_like(pat) if doctors is None else np.asarray(doctors, dtype=np.int64)[nodes]
+    if size_bound(int(pat.sum()), int(gps.sum()), rules) < 2:
+        return False
+    m = len(nodes)
+    if m > SPLIT_EXACT_MAX:
+        return None
+    pos = {int(g): i for i, g in enumerate(nodes)}
+    nb = [0] * m
+    for i, g in enumerate(nodes.tolist()):
+        for j in adjacency.neighbours(g):
+            if int(j) in pos:
+                nb[i] |= 1 << pos[int(j)]
+    # Every bipartition once: the side holding clinic 0 is 1 + 2 * mask.
+    masks = np.arange(1 << (m - 1), dtype=np.int64) * 2 + 1
+    bits = (masks[:, None] >> np.arange(m)) & 1
+    side_p, side_g = bits @ pat, bits @ gps
+    ok = _valid_sizes(side_p, side_g, rules) & _valid_sizes(
+        pat.sum() - side_p, gps.sum() - side_g, rules
+    )
+    full = (1 << m) - 1
+    return any(
+        _connected_mask(int(s), nb) and _connected_mask(full ^ int(s), nb) for s in masks[ok]
+    )
+
+
+def _valid_sizes(p: np.ndarray, g: np.ndarray, rules: Rules) -> np.ndarray:
+    ok = p >= rules.min_patients
+    if rules.min_doctors is not None:
+        ok |= g >= rules.min_doctors
+    if rules.max_hard and rules.max_patients is not None:
+        ok &= p <= rules.max_patients
+    return ok
+
+
+def _connected_mask(mask: int, nb: list[int]) -> bool:
+    if mask == 0:
+        return False
+    reach = mask & -mask
+    while True:
+        grown = reach
+        rest = reach
+        while rest:
+            low = rest & -rest
+            grown |= nb[low.bit_length() - 1] & mask
+            rest ^= low
+        if grown == reach:
+            return reach == mask
+        reach = grown
+
+
+def splittable_clusters(
+    adjacency: Adjacency,
+    labels: np.ndarray,
+    patients: np.ndarray,
+    rules: Rules,
+    doctors: np.ndarray | None = None,
+) -> list[int]:
+    """Clusters of a plan that provably split into two valid contiguous clusters.
+
+    A plan that maximises the number of clusters has none.  Clusters larger than
+    :data:`SPLIT_EXACT_MAX` clinics are only flagged when the check is decisive.
+    """
+    labels = np.asarray(labels)
+    return [
+        int(c)
+        for c in np.unique(labels[labels >= 0])
+        if can_split(adjacency, np.flatnonzero(labels == c), patients, rules, doctors)
+    ]
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,9 @@ class Geography:
     territories
         One polygon per clinic (metric CRS): its Voronoi cell clipped to land.
     links
-        One row per link across water: ``clinic_a, clinic_b, distance_km, kind`` and a
-        LineString geometry (metric CRS).  ``kind`` is ``"explicit"`` or ``"nearest"``.
+        One row per link across water: ``clinic_a, clinic_b, distance_km, kind, travel``
+        and a LineString geometry (metric CRS).  ``kind`` is ``"explicit"`` or
+        ``"nearest"``; ``travel`` is the link's given travel cost, else its length in km.
     land
         The land the territories were clipped to (metric CRS).
     unlinked
@@ -149,9 +150,10 @@ def build_geography(
     clinics: gpd.GeoDataFrame,
     *,
     land: shapely.Geometry | None = None,
-    links: Sequence[tuple[str, str]] | None = None,
+    links: Sequence[tuple[str, str] | tuple[str, str, float]] | None = None,
     auto_link: bool = True,
     link_max_km: float = 60.0,
+    areas: Sequence[str] | np.ndarray | None = None,
 ) -> Geography:
     """Build territories and the contiguity graph of validated clinics.
 
@@ -162,11 +164,17 @@ def build_geography(
     land
         Land polygon(s) in the same CRS.  ``None`` uses :func:`default_land`.
     links
-        Explicit links across water as pairs of clinic ids.
+        Explicit links across water as pairs of clinic ids, optionally with a travel
+        cost as a third item (minutes, or any unit as long as all links use the same;
+        the distance in km stands in when omitted).
     auto_link
         Join every land mass that is still apart to the nearest clinic across the water.
     link_max_km
         Longest automatic link.
+    areas
+        Optional area (region) per clinic: automatic links then join each land mass only
+        to a clinic of the same area, so that cutting the edges between areas later
+        never strands an island that a link to another area held.
 
     Returns
     -------
@@ -198,7 +206,8 @@ def build_geography(
     rows = _explicit_links(graph, ids, xy, links or [])
     unlinked: tuple[int, ...] = ()
     if auto_link:
-        more, unlinked = _nearest_links(graph, xy, link_max_km * 1_000.0)
+        area = None if areas is None else np.asarray(areas, dtype=object).astype(str)
+        more, unlinked = _nearest_links(graph, xy, link_max_km * 1_000.0, area)
         rows += more
     link_frame = _link_frame(rows, ids, xy, clinics.crs)
     territories = gpd.GeoSeries(pieces[site_of], index=clinics.index, crs=clinics.crs)
@@ -212,45 +221,69 @@ def build_geography(
     )
 
 
+LinkRow = tuple[int, int, str, float | None]
+
+
 def _explicit_links(
-    graph: nx.Graph, ids: list[str], xy: np.ndarray, links: Sequence[tuple[str, str]]
-) -> list[tuple[int, int, str]]:
+    graph: nx.Graph,
+    ids: list[str],
+    xy: np.ndarray,
+    links: Sequence[tuple[str, str] | tuple[str, str, float]],
+) -> list[LinkRow]:
     position = {cid: i for i, cid in enumerate(ids)}
-    rows = []
-    for a, b in links:
+    rows: list[LinkRow] = []
+    for link in links:
+        a, b = str(link[0]), str(link[1])
+        cost = float(link[2]) if len(link) > 2 and link[2] is not None else None
         if a not in position or b not in position:
             missing = a if a not in position else b
             raise PlannerError(f"link {a} - {b}: clinic '{missing}' is not among the clinics")
         i, j = position[a], position[b]
         graph.add_edge(i, j, kind="link")
-        rows.append((i, j, "explicit"))
+        rows.append((i, j, "explicit", cost))
     return rows
 
 
-def _nearest_links(
-    graph: nx.Graph, xy: np.ndarray, max_m: float
-) -> tuple[list[tuple[int, int, str]], tuple[int, ...]]:
-    """Kruskal over land masses: join each to the nearest clinic across water."""
-    labels = Adjacency.from_networkx(graph).components()
+def _link_candidates(
+    labels: np.ndarray, xy: np.ndarray, area: np.ndarray | None
+) -> list[tuple[float, int, int]]:
+    """For each land mass, its nearest clinic across the water (same area when given)."""
     k = int(labels.max()) + 1 if len(labels) else 0
-    if k <= 1:
-        return [], ()
     candidates: list[tuple[float, int, int]] = []
-    tree = cKDTree(xy)
     for c in range(k):
         members = np.flatnonzero(labels == c)
         others = np.flatnonzero(labels != c)
+        if area is not None:
+            others = others[area[others] == area[members[0]]]
+        if len(others) == 0:
+            continue
         sub = cKDTree(xy[others])
         dist, idx = sub.query(xy[members], k=1)
         best = int(np.argmin(dist))
         candidates.append((float(dist[best]), int(members[best]), int(others[idx[best]])))
         # A few more nearby pairs so Kruskal can pick a shorter chain.
-        near = tree.query_ball_point(xy[members[best]], r=float(dist[best]) * 1.5 + 1.0)
-        for j in near:
+        near = sub.query_ball_point(xy[members[best]], r=float(dist[best]) * 1.5 + 1.0)
+        for j in others[near]:
             if labels[j] != c:
                 d = float(np.hypot(*(xy[j] - xy[members[best]])))
                 candidates.append((d, int(members[best]), int(j)))
-    candidates.sort()
+    return sorted(candidates)
+
+
+def _nearest_links(
+    graph: nx.Graph, xy: np.ndarray, max_m: float, area: np.ndarray | None = None
+) -> tuple[list[LinkRow], tuple[int, ...]]:
+    """Kruskal over land masses: join each to the nearest clinic across water.
+
+    With ``area`` given, land masses are the parts left when edges between areas are
+    cut, and each is joined only to a clinic of its own area.
+    """
+    edges = [(i, j) for i, j in graph.edges() if area is None or area[i] == area[j]]
+    labels = Adjacency.from_edges(graph.number_of_nodes(), edges).components()
+    k = int(labels.max()) + 1 if len(labels) else 0
+    if k <= 1:
+        return [], ()
+    candidates = _link_candidates(labels, xy, area)
     parent = list(range(k))
 
     def find(a: int) -> int:
@@ -259,14 +292,14 @@ def _nearest_links(
             a = parent[a]
         return a
 
-    rows: list[tuple[int, int, str]] = []
+    rows: list[LinkRow] = []
     for dist, i, j in candidates:
         ri, rj = find(int(labels[i])), find(int(labels[j]))
         if ri == rj or dist > max_m:
             continue
         parent[ri] = rj
         graph.add_edge(i, j, kind="link")
-        rows.append((i, j, "nearest"))
+        rows.append((i, j, "nearest", None))
     roots = {find(c) for c in range(k)}
     unlinked: tuple[int, ...] = ()
     if len(roots) > 1:
@@ -280,19 +313,21 @@ def _nearest_links(
 
 
 def _link_frame(
-    rows: list[tuple[int, int, str]], ids: list[str], xy: np.ndarray, crs: object
+    rows: list[LinkRow], ids: list[str], xy: np.ndarray, crs: object
 ) -> gpd.GeoDataFrame:
-    records = [
-        {
-            "clinic_a": ids[i],
-            "clinic_b": ids[j],
-            "distance_km": round(float(np.hypot(*(xy[i] - xy[j]))) / 1_000.0, 3),
-            "kind": kind,
-            "geometry": shapely.linestrings([xy[i], xy[j]]),
-        }
-        for i, j, kind in rows
-    ]
-    frame = pd.DataFrame(
-        records, columns=["clinic_a", "clinic_b", "distance_km", "kind", "geometry"]
-    )
+    records = []
+    for i, j, kind, cost in rows:
+        km = round(float(np.hypot(*(xy[i] - xy[j]))) / 1_000.0, 3)
+        records.append(
+            {
+                "clinic_a": ids[i],
+                "clinic_b": ids[j],
+                "distance_km": km,
+                "kind": kind,
+                "travel": km if cost is None else cost,
+                "geometry": shapely.linestrings([xy[i], xy[j]]),
+            }
+        )
+    columns = ["clinic_a", "clinic_b", "distance_km", "kind", "travel", "geometry"]
+    frame = pd.DataFrame(records, columns=columns)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)

@@ -1,4 +1,4 @@
-"""Write a plan's outputs: assignments, cluster territories, summary and map.
+"""Write a plan's outputs: assignments, territories, clinics, links, summary, report and map.
 
 All files of one run are written into a temporary directory first and moved into place
 only when every one of them is complete, so a failed run never leaves a half-written
@@ -14,17 +14,41 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from planner.atomic import atomic_directory
+from planner.i18n import check_lang
+from planner.plandir import NEIGHBOUR_SEP
+from planner.report_html import report_html
 from planner.result import PlanResult
 
-__all__ = ["OUTPUT_FILES", "summary_dict", "write_outputs"]
+__all__ = [
+    "CLINIC_FIELDS",
+    "OUTPUT_FILES",
+    "clinics_frame",
+    "links_frame",
+    "summary_dict",
+    "write_outputs",
+]
 
 log = logging.getLogger(__name__)
 
 #: The files every run writes.
-OUTPUT_FILES = ("assignments.csv", "unassigned.csv", "clusters.geojson", "summary.json")
+OUTPUT_FILES = (
+    "assignments.csv",
+    "unassigned.csv",
+    "clusters.geojson",
+    "clinics.geojson",
+    "links.geojson",
+    "summary.json",
+    "report.html",
+)
+#: Fields of ``clinics.geojson`` (counts only; the optional ones when the plan has them).
+CLINIC_FIELDS = ("clinic_id", "name", "patients", "doctors", "cluster_id", "status", "reason")
+_OPTIONAL_CLINIC_FIELDS = ("municipality", "region", "current_cluster")
+_LINK_FIELDS = ("clinic_a", "clinic_b", "distance_km", "kind")
 
 
 def _plain(value: Any) -> Any:
@@ -40,6 +64,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.bool_):
         return bool(value)
     return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a small table as JSON-ready records (missing values as null)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
 def summary_dict(result: PlanResult) -> dict[str, Any]:
@@ -62,8 +91,13 @@ def summary_dict(result: PlanResult) -> dict[str, Any]:
                     "clinics_left_out",
                     "patients_left_out",
                     "links",
+                    "clinics_closing",
+                    "clusters_crossing_municipality",
                 )
-            },
+                if key in result.metrics
+            }
+            | {"conflicts": len(result.conflicts), "moves": len(result.changes)},
+            "boundaries": result.metrics.get("boundaries"),
             "upper_bound": result.metrics["upper_bound"],
             "upper_bound_parts": result.metrics["upper_bound_parts"],
             "share_of_bound": result.metrics["share_of_bound"],
@@ -75,8 +109,47 @@ def summary_dict(result: PlanResult) -> dict[str, Any]:
             "clusters": clusters,
             "left_out": result.unassigned.to_dict("records"),
             "links": result.links.drop(columns="geometry").to_dict("records"),
+            "conflicts": _records(result.conflicts),
+            "changes": _records(result.changes),
+            "infeasible": _records(result.infeasible),
         }
     )
+
+
+def clinics_frame(result: PlanResult) -> gpd.GeoDataFrame:
+    """Clinic points (lon/lat) with counts, cluster, status and neighbour ids.
+
+    Only the whitelisted fields are kept, so whatever else the input carried never
+    reaches a file.  ``neighbours`` lists the ids of the clinics each one borders in the
+    contiguity graph (``;``-separated), so a map can be redrawn from the files.
+    """
+    fields = [*CLINIC_FIELDS, *(c for c in _OPTIONAL_CLINIC_FIELDS if c in result.clinics)]
+    frame = pd.DataFrame(result.clinics[fields]).copy()
+    for col in ("cluster_id", "current_cluster"):
+        if col in frame:
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    ids = result.clinics["clinic_id"].astype(str).tolist()
+    frame["neighbours"] = [
+        NEIGHBOUR_SEP.join(sorted(ids[j] for j in result.graph.neighbors(i)))
+        if i in result.graph
+        else ""
+        for i in range(len(ids))
+    ]
+    points = gpd.GeoSeries(result.clinics.geometry.to_numpy(), crs=result.clinics.crs)
+    return gpd.GeoDataFrame(frame, geometry=points.to_crs("EPSG:4326").to_numpy(), crs=4326)
+
+
+def links_frame(result: PlanResult) -> gpd.GeoDataFrame:
+    """Links across water (lon/lat): ``clinic_a, clinic_b, distance_km, kind``."""
+    fields = [c for c in _LINK_FIELDS if c in result.links.columns]
+    return result.links[[*fields, "geometry"]].to_crs("EPSG:4326")
+
+
+def _write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
+    if frame.empty:  # drivers disagree on empty layers; an empty collection is unambiguous
+        path.write_text('{"type": "FeatureCollection", "features": []}\n', encoding="utf-8")
+    else:
+        frame.to_file(path, driver="GeoJSON", engine="pyogrio")
 
 
 def write_outputs(
@@ -97,7 +170,7 @@ def write_outputs(
     out_dir
         Directory to write to (created when missing; files of the same names replaced).
     with_map
-        Also write ``map.html``.
+        Also write ``map.html`` (``report.html`` is always written, in ``lang``).
     tiles
         Background tiles of the map (``None``: the renderer's default).
     lang
@@ -112,6 +185,7 @@ def write_outputs(
         The files written.
     """
     out_dir = Path(out_dir)
+    check_lang(lang)
     names = list(OUTPUT_FILES) + (["map.html"] if with_map else []) + list(extra_files or {})
     with atomic_directory(out_dir) as tmp:
         tmp = Path(tmp)
@@ -119,6 +193,10 @@ def write_outputs(
         result.unassigned.to_csv(tmp / "unassigned.csv", index=False)
         clusters = result.clusters.to_crs("EPSG:4326")
         clusters.to_file(tmp / "clusters.geojson", driver="GeoJSON", engine="pyogrio")
+        _write_geojson(clinics_frame(result), tmp / "clinics.geojson")
+        _write_geojson(links_frame(result), tmp / "links.geojson")
+        report = report_html(result, lang=lang, map_file="map.html" if with_map else None)
+        (tmp / "report.html").write_text(report, encoding="utf-8")
         text = json.dumps(summary_dict(result), indent=2, ensure_ascii=False)
         (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
         for name, content in (extra_files or {}).items():

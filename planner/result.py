@@ -23,12 +23,17 @@ class PlanResult:
     ----------
     clinics
         The validated clinics (metric CRS) with ``cluster_id`` (``None`` when left out),
-        ``status`` (``"clustered"`` or ``"left out"``) and ``reason``.
+        ``status`` (``"clustered"`` or ``"left out"``) and ``reason`` (``"closing"`` for a
+        clinic closing); ``current_cluster`` (str, ``""`` when none) when existing
+        clusters were given.
     clusters
         One row per cluster, its territory as geometry (metric CRS) and its figures:
-        ``cluster_id, patients, doctors, clinics, municipalities, meeting_clinic_id,
-        meeting_clinic, mean_gp_km, farthest_km, diameter_km, budget_dkk, startup_dkk,
-        status``.
+        ``cluster_id, patients, doctors, clinics, municipalities, regions,
+        meeting_clinic_id, meeting_clinic, coordinator_clinic_id, coordinator_clinic,
+        mean_gp_km, farthest_km, diameter_km, budget_dkk, startup_dkk, status,
+        size_note, crossings`` (why the cluster crosses a municipality boundary, ``""``
+        when it does not); when re-planning also ``patients_gained, patients_lost,
+        patients_before``.
     unassigned
         Clinics in no cluster: ``clinic_id, name, patients, reason``.
     links
@@ -48,6 +53,16 @@ class PlanResult:
         The random seed; the same seed and input give the same plan.
     method
         The solver used.
+    config
+        The effective configuration of the run (written beside the outputs).
+    conflicts
+        Choices that could not be honoured as asked: ``kind, clinics, detail``.
+    changes
+        Clinics whose cluster differs from their current one (``existing_cluster``):
+        ``clinic_id, name, patients, doctors, from_cluster, to_cluster``.
+    infeasible
+        Parts of the region without a valid cluster: ``part, clinics, patients, doctors,
+        why, fixes`` (the smallest changes that would fix each).
     """
 
     clinics: gpd.GeoDataFrame
@@ -62,6 +77,19 @@ class PlanResult:
     seed: int
     method: str
     config: dict[str, Any] = field(default_factory=dict)
+    conflicts: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["kind", "clinics", "detail"])
+    )
+    changes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["clinic_id", "name", "patients", "doctors", "from_cluster", "to_cluster"]
+        )
+    )
+    infeasible: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["part", "clinics", "patients", "doctors", "why", "fixes"]
+        )
+    )
 
     @property
     def n_clusters(self) -> int:

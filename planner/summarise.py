@@ -17,7 +17,7 @@ from planner.rules import (
 )
 from planner.solve import Instance
 
-__all__ = ["annual_budget", "cluster_table", "left_out_reasons"]
+__all__ = ["annual_budget", "cluster_table", "coordinator", "left_out_reasons"]
 
 CLUSTER_COLUMNS = [
     "cluster_id",
@@ -25,15 +25,24 @@ CLUSTER_COLUMNS = [
     "doctors",
     "clinics",
     "municipalities",
+    "regions",
     "meeting_clinic_id",
     "meeting_clinic",
+    "coordinator_clinic_id",
+    "coordinator_clinic",
     "mean_gp_km",
     "farthest_km",
     "diameter_km",
     "budget_dkk",
     "startup_dkk",
     "status",
+    "size_note",
+    "crossings",
 ]
+
+#: The coordinator's clinic is the biggest practice whose GPs' travel to meetings is
+#: within this share of the least possible.
+COORDINATOR_SLACK = 0.10
 
 
 def annual_budget(patients: int) -> float:
@@ -45,12 +54,52 @@ def annual_budget(patients: int) -> float:
     return round(max(BUDGET_PER_PATIENT_DKK * patients, BUDGET_MIN_PER_CLUSTER_DKK), 2)
 
 
-def _status(patients: int, rules: Rules) -> str:
-    if patients < rules.min_patients:
-        return "below minimum"
+def _status(patients: int, doctors: int, rules: Rules) -> tuple[str, str]:
+    """Status (``ok``, ``below minimum``, ``above maximum``) and a note on the size."""
+    if not rules.big_enough(patients, doctors):
+        return "below minimum", f"below the minimum of {rules.min_patients:,} patients"
+    if rules.too_big(patients):
+        return "above maximum", f"above the maximum of {rules.max_patients:,} patients"
     if rules.max_patients is not None and patients > rules.max_patients:
-        return "above maximum"
-    return "ok"
+        return "ok", f"above the soft maximum of {rules.max_patients:,} patients"
+    if patients < rules.min_patients:
+        return "ok", f"meets the rule by its {doctors} GPs"
+    return "ok", ""
+
+
+def coordinator(nodes: np.ndarray, xy: np.ndarray, doctors: np.ndarray) -> int:
+    """The coordinator's clinic: most central by GPs' travel, preferring a bigger practice.
+
+    Among the clinics whose GP-weighted travel to them is within 10 % of the least (the
+    meeting clinic's), the one with the most GPs; ties go to the more central.
+
+    >>> xy = np.array([[0.0, 0], [1_000, 0], [2_000, 0]])
+    >>> int(coordinator(np.arange(3), xy, np.array([1, 1, 6])))
+    2
+    """
+    pts = xy[nodes]
+    gp = np.maximum(doctors[nodes].astype(float), 1e-9)
+    dist = np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1])
+    travel = dist @ gp
+    ok = np.flatnonzero(travel <= travel.min() * (1 + COORDINATOR_SLACK) + 1e-6)
+    best = min(ok.tolist(), key=lambda k: (-int(doctors[nodes[k]]), float(travel[k]), k))
+    return int(nodes[best])
+
+
+def _ids_for(order: list[int], names: dict[int, str]) -> dict[int, str]:
+    """Locked clusters keep their names; the others are numbered C01, C02, ..."""
+    width = max(2, len(str(len(order))))
+    taken = set(names.values())
+    ids, rank = {}, 0
+    for c in order:
+        if c in names:
+            ids[c] = names[c]
+            continue
+        rank += 1
+        while f"C{rank:0{width}d}" in taken:
+            rank += 1
+        ids[c] = f"C{rank:0{width}d}"
+    return ids
 
 
 def cluster_table(
@@ -59,11 +108,16 @@ def cluster_table(
     instance: Instance,
     labels: np.ndarray,
     rules: Rules,
+    *,
+    names: dict[int, str] | None = None,
+    crossings: dict[int, str] | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict[int, str]]:
     """One row per cluster with its territory, and the id given to each label.
 
     Clusters are numbered north to south (then west to east) by their patient-weighted
     centre, so ids read naturally on a map and do not depend on the solver's numbering.
+    Clusters named in ``names`` (locked or current clusters) keep their names.
+    ``crossings`` gives, by label, why a cluster crosses a municipality boundary.
     """
     used = np.unique(labels[labels >= 0])
     w = instance.patients.astype(float) + 1.0
@@ -71,36 +125,46 @@ def cluster_table(
         int(c): np.average(instance.xy[labels == c], axis=0, weights=w[labels == c]) for c in used
     }
     order = sorted(used.tolist(), key=lambda c: (-round(centres[c][1]), round(centres[c][0])))
-    width = max(2, len(str(len(order))))
-    ids = {c: f"C{rank + 1:0{width}d}" for rank, c in enumerate(order)}
-    names = table["name"].astype(str).to_numpy()
+    ids = _ids_for(order, names or {})
+    clinic_names = table["name"].astype(str).to_numpy()
     clinic_ids = table["clinic_id"].astype(str).to_numpy()
-    has_muni = "municipality" in table.columns
     rows = []
     for c in order:
         nodes = np.flatnonzero(labels == c)
         fig = cluster_figures(nodes, instance.xy, instance.patients, instance.doctors)
-        munis = sorted(set(table["municipality"].iloc[nodes].astype(str))) if has_muni else []
+        boss = coordinator(nodes, instance.xy, instance.doctors)
+        status, note = _status(fig.patients, fig.doctors, rules)
         rows.append(
             {
                 "cluster_id": ids[c],
                 "patients": fig.patients,
                 "doctors": fig.doctors,
                 "clinics": fig.clinics,
-                "municipalities": "; ".join(munis),
+                "municipalities": _areas(table, "municipality", nodes),
+                "regions": _areas(table, "region", nodes),
                 "meeting_clinic_id": clinic_ids[fig.meeting],
-                "meeting_clinic": names[fig.meeting],
+                "meeting_clinic": clinic_names[fig.meeting],
+                "coordinator_clinic_id": clinic_ids[boss],
+                "coordinator_clinic": clinic_names[boss],
                 "mean_gp_km": round(fig.mean_gp_km, 2),
                 "farthest_km": round(fig.max_km, 2),
                 "diameter_km": round(fig.diameter_km, 2),
                 "budget_dkk": annual_budget(fig.patients),
                 "startup_dkk": round(BUDGET_PER_GP_STARTUP_DKK * fig.doctors, 2),
-                "status": _status(fig.patients, rules),
+                "status": status,
+                "size_note": note,
+                "crossings": (crossings or {}).get(int(c), ""),
                 "geometry": shapely.union_all(territories.iloc[nodes].to_numpy(), grid_size=0.01),
             }
         )
     frame = pd.DataFrame(rows, columns=[*CLUSTER_COLUMNS, "geometry"])
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=table.crs), ids
+
+
+def _areas(table: gpd.GeoDataFrame, column: str, nodes: np.ndarray) -> str:
+    if column not in table.columns:
+        return ""
+    return "; ".join(sorted(set(table[column].iloc[nodes].astype(str)) - {""}))
 
 
 def left_out_reasons(

@@ -162,3 +162,96 @@ def test_patient_list_gives_group_1_counts_and_nothing_patient_level(tmp_path):
     assert summary["totals"]["patients"] == 28_800  # 90 % of 32,000 are group 1
     for path in out.iterdir():
         assert "SECRET" not in path.read_text(encoding="utf-8", errors="replace"), path.name
+
+
+def _grid_csv(path, rows=6, cols=6, **extra):
+    lines = ["clinic_id,name,lat,lon,patients,doctors" + "".join(f",{k}" for k in extra)]
+    for r in range(rows):
+        for c in range(cols):
+            i = r * cols + c
+            cells = [f"c{i:03d}", f"C{i}", f"{55 + 0.01 * r:.3f}", f"{10 + 0.016 * c:.3f}"]
+            cells += ["5000", "3"] + [str(fn(r, c)) for fn in extra.values()]
+            lines.append(",".join(cells))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_replan_writes_the_moves_and_the_gains_and_losses(tmp_path):
+    src = _grid_csv(tmp_path / "clinics.csv", existing_cluster=lambda r, c: f"K{c + 1}")
+    leaving = tmp_path / "leaving.csv"
+    leaving.write_text("clinic_id\nc035\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["plan", str(src), "--out", str(out), "--no-map", "--replan", "--leaving", str(leaving)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output  # a clinic closing is not a failure
+    changes = pd.read_csv(out / "changes.csv", dtype=str, keep_default_na=False)
+    assert set(changes["from_cluster"]) == {"K6"}
+    assert "move c029: K6 -> K5" in result.output.replace("\n", " ") or len(changes) == 6
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["config"]["mode"] == "replan"
+    clusters = {c["cluster_id"]: c for c in summary["clusters"]}
+    assert clusters["K5"]["patients_gained"] == 25_000
+
+
+def test_map_feedback_on_the_current_plan_is_honoured(tmp_path):
+    src = _grid_csv(tmp_path / "clinics.csv")
+    first = tmp_path / "first"
+    args = ["plan", str(src), "--out", str(first), "--quiet", "--no-map"]
+    assert runner.invoke(app, args).exit_code == 0
+    where = pd.read_csv(first / "assignments.csv", dtype=str).set_index("clinic_id")["cluster_id"]
+    mover, target = next(
+        (f"c{i:03d}", where[f"c{i + 1:03d}"])
+        for i in range(35)
+        if i % 6 != 5 and where[f"c{i:03d}"] != where[f"c{i + 1:03d}"]
+    )
+    feedback = tmp_path / "feedback.csv"
+    feedback.write_text(
+        f"clinic_id,proposed_cluster,comment\n{mover},{target},closer\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    args = ["plan", str(src), "--out", str(out), "--quiet", "--no-map", "--replan"]
+    args += ["--current", str(first / "assignments.csv"), "--choices", str(feedback)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    now = pd.read_csv(out / "assignments.csv", dtype=str).set_index("clinic_id")["cluster_id"]
+    assert now[mover] == target
+    changes = pd.read_csv(out / "changes.csv", dtype=str)
+    assert mover in set(changes["clinic_id"])
+    config = (out / "config.toml").read_text()
+    assert "feedback" in config and "current" in config
+
+
+def test_cannot_link_and_links_files(tmp_path):
+    src = _grid_csv(tmp_path / "clinics.csv")
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("clinic_a,clinic_b\nc001,c002\n", encoding="utf-8")
+    links = tmp_path / "links.csv"
+    links.write_text("clinic_a,clinic_b,travel_minutes\nc000,c035,30\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["plan", str(src), "--out", str(out), "--quiet", "--no-map"]
+    args += ["--cannot-link", str(pairs), "--links", str(links)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assignments = pd.read_csv(out / "assignments.csv", dtype=str).set_index("clinic_id")
+    assert assignments.loc["c001", "cluster_id"] != assignments.loc["c002", "cluster_id"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert any(link["travel"] == 30 for link in summary["links"])
+
+
+def test_boundaries_flag_and_crossings_file(tmp_path):
+    src = _grid_csv(
+        tmp_path / "clinics.csv",
+        municipality=lambda r, c: "A" if c <= 2 else ("C" if c == 5 and r <= 2 else "B"),
+        region=lambda r, c: "R",
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["plan", str(src), "--out", str(out), "--quiet", "--no-map"])
+    assert result.exit_code == 0, result.output
+    crossings = pd.read_csv(out / "crossings.csv")
+    assert len(crossings) >= 1 and crossings["reason"].str.contains("too small").all()
+    out2 = tmp_path / "out2"
+    args = ["plan", str(src), "--out", str(out2), "--quiet", "--no-map", "--boundaries", "none"]
+    assert runner.invoke(app, args).exit_code == 0
+    assert 'mode = "none"' in (out2 / "config.toml").read_text()
+    bad = runner.invoke(app, ["plan", str(src), "--out", str(out2), "--boundaries", "county"])
+    assert bad.exit_code == 2 and "--boundaries must be one of" in bad.output

@@ -67,3 +67,66 @@ def test_compactness_is_smaller_for_a_tighter_plan():
     loose = compactness(np.array([0, 1, 0, 1]), xy, ones, ones)
     assert tight["mean_gp_km"] < loose["mean_gp_km"]
     assert tight["mean_diameter_km"] < loose["mean_diameter_km"]
+
+
+def test_bounds_count_clusters_valid_by_their_gps():
+    from planner.evaluate import size_bound
+
+    rules = Rules(min_patients=30_000, min_doctors=18)
+    assert size_bound(95_000, 40, rules) == 5  # 3 by patients + 2 by GPs, and 95/30+40/18
+    assert size_bound(10_000, 40, rules) == 2
+    assert upper_bound(np.array([10_000, 10_000]), rules, np.array([20, 20])) == 2
+    assert upper_bound(np.array([10_000, 10_000]), Rules()) == 0
+
+
+def test_tight_bound_counts_a_huge_clinic_once():
+    from planner.evaluate import tight_upper_bound
+
+    adj = Adjacency.from_edges(3, [(0, 1), (1, 2)])
+    sizes = np.array([100_000, 20_000, 20_000])
+    assert part_upper_bound(adj, sizes, Rules()) == 4
+    assert tight_upper_bound(adj, sizes, Rules()) == 2
+
+
+def test_tight_bound_uses_cut_vertices():
+    from planner.evaluate import tight_upper_bound
+
+    # A star: the centre is a cut vertex; three arms of 20,000 each cannot form a cluster
+    # on their own, so only the cluster holding the centre exists.
+    adj = Adjacency.from_edges(4, [(0, 1), (0, 2), (0, 3)])
+    sizes = np.array([30_000, 20_000, 20_000, 20_000])
+    assert part_upper_bound(adj, sizes, Rules()) == 3
+    assert tight_upper_bound(adj, sizes, Rules()) == 1
+
+
+def test_can_split_is_exact_on_small_clusters():
+    from planner.evaluate import can_split, splittable_clusters
+
+    path = Adjacency.from_edges(4, [(0, 1), (1, 2), (2, 3)])
+    nodes = np.arange(4)
+    rules = Rules(min_patients=10)
+    assert can_split(path, nodes, np.array([5, 5, 5, 5]), rules)
+    # 10 patients on each side only by cutting a non-contiguous way: impossible.
+    assert not can_split(path, nodes, np.array([5, 10, 1, 4]), rules)
+    star = Adjacency.from_edges(4, [(0, 1), (0, 2), (0, 3)])
+    assert not can_split(star, nodes, np.array([1, 10, 10, 10]), Rules(min_patients=11))
+    assert can_split(star, nodes, np.array([1, 10, 10, 10]), rules)
+    assert splittable_clusters(path, np.zeros(4, int), np.full(4, 5), rules) == [0]
+    # Too large to enumerate and big enough: unknown.
+    long = Adjacency.from_edges(30, [(i, i + 1) for i in range(29)])
+    assert can_split(long, np.arange(30), np.full(30, 5), rules) is None
+    assert can_split(long, np.arange(30), np.full(30, 1), Rules(min_patients=20)) is False
+
+
+def test_can_split_respects_the_gp_rule_and_a_hard_ceiling():
+    from planner.evaluate import can_split
+
+    pair = Adjacency.from_edges(2, [(0, 1)])
+    nodes = np.arange(2)
+    assert can_split(
+        pair, nodes, np.array([5, 5]), Rules(min_patients=10, min_doctors=3), np.array([3, 3])
+    )
+    assert not can_split(pair, nodes, np.array([5, 5]), Rules(min_patients=10), np.array([3, 3]))
+    assert not can_split(
+        pair, nodes, np.array([20, 12]), Rules(min_patients=10, max_patients=15, max_hard=True)
+    )

@@ -97,3 +97,29 @@ def test_geographic_crs_is_refused():
     frame = clinics_at([(0, 0), (1, 1)]).set_crs("EPSG:4326", allow_override=True)
     with pytest.raises(PlannerError, match="metric"):
         build_geography(frame)
+
+
+def test_automatic_links_stay_within_an_area_when_areas_are_given():
+    # Mainland West (area X) and East (area Y) touch; an island of area X lies off East.
+    land = shapely.union_all(
+        [
+            shapely.box(0, 0, 10_000, 10_000),
+            shapely.box(10_000, 0, 20_000, 10_000),
+            shapely.box(24_000, 4_000, 26_000, 6_000),
+        ]
+    )
+    pts = [(5_000, 5_000), (15_000, 5_000), (25_000, 5_000)]
+    plain = build_geography(clinics_at(pts), land=land)
+    assert kinds(plain, 1, 2) == "link"
+    within = build_geography(clinics_at(pts), land=land, areas=["X", "Y", "X"])
+    assert kinds(within, 0, 2) == "link" and not within.graph.has_edge(1, 2)
+    assert within.links.iloc[0]["travel"] == pytest.approx(20.0)
+
+
+def test_explicit_links_carry_their_travel_cost():
+    land = shapely.union(shapely.box(0, 0, 1_000, 1_000), shapely.box(5_000, 0, 6_000, 1_000))
+    geo = build_geography(
+        clinics_at([(500, 500), (5_500, 500)]), land=land, links=[("c0", "c1", 45.0)]
+    )
+    row = geo.links.iloc[0]
+    assert row.kind == "explicit" and row.travel == 45.0 and row.distance_km == pytest.approx(5.0)

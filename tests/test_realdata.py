@@ -6,7 +6,7 @@ from conftest import shared_data
 from planner import plan
 from planner.adjacency import Adjacency
 from planner.evaluate import check_plan
-from planner.io import apply_column_map, read_land, read_table
+from planner.io import apply_column_map, read_land, read_polygons, read_table
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 
@@ -45,6 +45,45 @@ def test_danish_clinics_on_real_land_plan_to_valid_clusters():
     # Bornholm is far from everything yet big enough: it is a cluster of its own.
     bornholm = result.clinics[result.clinics["municipality"] == "Bornholm"]
     assert bornholm["cluster_id"].notna().all()
+
+
+def test_danish_clinics_with_real_municipality_and_region_boundaries():
+    clinics = read_table(shared_data("denmark_synthetic_clinics", "clinics.csv"))
+    clinics = clinics.rename(columns={"kommune": "municipality"})
+    clinics = clinics.drop(columns=["region"])  # the region comes from the polygons
+    kommuner = shared_data("denmark_dagi", "kommuner.geojson")
+    land = read_land(kommuner)
+    result = plan(
+        clinics,
+        land=land,
+        source="clinics.csv",
+        municipalities=read_polygons(kommuner, name_col="KOMNAVN"),
+        municipality_key="KOMNAVN",
+        regions=read_polygons(
+            shared_data("denmark_dagi", "regioner.geojson"), name_col="REGIONNAVN"
+        ),
+        region_key="REGIONNAVN",
+    )
+    assert_valid(result)
+    assert result.metrics["boundaries"] == "municipality"
+    assert result.n_clusters >= 0.9 * result.metrics["upper_bound_parts"]
+    clustered = result.clinics[result.clinics["cluster_id"].notna()]
+    # No cluster crosses a region.
+    assert (clustered.groupby("cluster_id")["region"].nunique() == 1).all()
+    assert clustered["region"].nunique() == 5
+    # Every municipality crossing has its reason, naming a municipality too small alone.
+    per_cluster = clustered.groupby("cluster_id")["municipality"].nunique()
+    crossing = result.clusters.set_index("cluster_id").loc[per_cluster[per_cluster > 1].index]
+    assert len(crossing) > 0
+    assert crossing["crossings"].str.len().gt(0).all()
+    for row in crossing.itertuples():
+        small = [m for m in row.municipalities.split("; ") if f"{m} (" in row.crossings]
+        assert small and "too small for a cluster of its own" in row.crossings, row
+    inside = result.clusters.set_index("cluster_id").loc[per_cluster[per_cluster == 1].index]
+    assert (inside["crossings"] == "").all()
+    # Læsø (about 1,800 patients) joins Frederikshavn across its ferry link.
+    laesoe = result.clinics[result.clinics["municipality"] == "Læsø"]
+    assert laesoe["cluster_id"].notna().all()
 
 
 def test_an_english_region_plans_to_valid_clusters():

@@ -17,15 +17,22 @@ from collections.abc import Callable
 import numpy as np
 
 from planner.errors import PlannerError
+from planner.solve.exact import solve_exact
 from planner.solve.grow import solve_grow
 from planner.solve.instance import Instance, Progress
+from planner.solve.maxp import solve_maxp
 
 __all__ = ["SOLVERS", "Instance", "Progress", "Solver", "get_solver"]
 
 Solver = Callable[..., np.ndarray]
 
-#: Registered solvers by name.
-SOLVERS: dict[str, Solver] = {"grow": solve_grow}
+#: Registered solvers by name: ``grow`` (the default: construction, regrowing and polish),
+#: ``grow-basic`` (restarts of region growing only) and ``exact`` (CP-SAT, small regions).
+SOLVERS: dict[str, Solver] = {
+    "grow": solve_maxp,
+    "grow-basic": solve_grow,
+    "exact": solve_exact,
+}
 
 
 def get_solver(name: str) -> Solver:

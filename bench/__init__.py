@@ -1,0 +1,1 @@
+"""Benchmark: the planner against spopt and pygeoda on the same instances."""

@@ -1,0 +1,60 @@
+"""What applying clinics' choices produced: labels, names, conflicts, reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from planner.adjacency import Adjacency
+from planner.choices import Choices
+from planner.repair import Sizes
+
+__all__ = ["Conflict", "Context", "Solved"]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A choice that could not be honoured as asked."""
+
+    kind: str
+    clinics: str
+    detail: str
+
+
+@dataclass
+class Solved:
+    """Labels per clinic position with what was said about them."""
+
+    labels: np.ndarray
+    names: dict[int, str] = field(default_factory=dict)  # label -> locked cluster's name
+    conflicts: list[Conflict] = field(default_factory=list)
+    reasons: dict[int, str] = field(default_factory=dict)  # position -> why left out
+
+
+class Context:
+    """Working state of one planning run with choices: ids, graph, sizes, output."""
+
+    def __init__(self, ids, adjacency: Adjacency, sizes: Sizes, choices: Choices) -> None:
+        self.ids = np.asarray(ids, dtype=object)
+        self.pos = {str(c): i for i, c in enumerate(self.ids.tolist())}
+        self.adj = adjacency
+        self.sizes = sizes
+        self.choices = choices
+        self.out = Solved(np.full(len(self.ids), -1, dtype=np.int64))
+
+    def conflict(self, kind: str, nodes, detail: str) -> None:
+        names = "; ".join(str(self.ids[i]) for i in nodes)
+        self.out.conflicts.append(Conflict(kind, names, detail))
+
+    def reachable(self, start: int, allowed: np.ndarray) -> dict[int, int]:
+        """Breadth-first parents from ``start`` over allowed clinics."""
+        parent = {start: start}
+        queue = [start]
+        for i in queue:
+            for j in self.adj.neighbours(i):
+                j = int(j)
+                if allowed[j] and j not in parent:
+                    parent[j] = i
+                    queue.append(j)
+        return parent

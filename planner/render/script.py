@@ -1,0 +1,298 @@
+"""The map's own JavaScript and CSS: legend, search, full screen, proposals.
+
+Plain JavaScript on Leaflet's public API, written for this project (no third-party
+plugin).  ``plannerReview(map, data, markers)`` is called once by
+:class:`planner.render.elements.ReviewControls`; every visible word comes from
+``data.labels`` (see :mod:`planner.i18n`).
+"""
+
+from __future__ import annotations
+
+__all__ = ["REVIEW_CSS", "REVIEW_JS"]
+
+REVIEW_CSS = """
+.planner-box { background: #fff; padding: 6px 8px; border-radius: 5px;
+  box-shadow: 0 1px 5px rgba(0,0,0,.4); font: 12px/1.4 system-ui, sans-serif; max-width: 300px; }
+.planner-box h4 { margin: 0 0 4px; font-size: 13px; }
+.planner-legend .row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+.planner-legend .sym { width: 22px; height: 14px; flex: none; box-sizing: border-box; }
+.planner-legend .problems { margin-top: 4px; border-top: 1px solid #ddd; padding-top: 4px; }
+.planner-legend .bad { color: #b00020; font-weight: 600; }
+.planner-search input { width: 210px; padding: 3px 5px; font-size: 12px; }
+.planner-search ul { list-style: none; margin: 4px 0 0; padding: 0; max-height: 220px;
+  overflow-y: auto; }
+.planner-search li { padding: 2px 4px; cursor: pointer; }
+.planner-search li:hover, .planner-search li.active { background: #e8f0fe; }
+.planner-fs a { font-size: 16px; line-height: 30px; text-align: center; cursor: pointer; }
+.planner-fs-on { position: fixed !important; inset: 0 !important; width: 100% !important;
+  height: 100% !important; z-index: 10000; }
+.planner-feedback summary { cursor: pointer; font-weight: 600; }
+.planner-feedback label { display: block; margin-top: 4px; }
+.planner-feedback select, .planner-feedback textarea { width: 100%; box-sizing: border-box; }
+.planner-feedback button { margin-top: 4px; }
+.planner-feedback ol { margin: 4px 0; padding-left: 18px; max-height: 120px; overflow-y: auto; }
+.planner-tip table { border-collapse: collapse; }
+.planner-tip td { padding: 0 6px 0 0; vertical-align: top; }
+.planner-tip .bad { color: #b00020; font-weight: 600; }
+@media print { .planner-search, .planner-feedback, .planner-fs { display: none; } }
+"""
+
+REVIEW_JS = r"""
+function plannerReview(map, data, markers) {
+  "use strict";
+  var T = data.labels;
+  var byId = {};
+  data.clinics.forEach(function (c) { byId[c.id] = c; });
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+  function box(cls) {
+    var div = el("div", "planner-box " + cls);
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+  }
+  function control(position, build) {
+    var C = L.Control.extend({ options: { position: position }, onAdd: build });
+    var c = new C();
+    c.addTo(map);
+    return c;
+  }
+
+  // Full screen: the Fullscreen API where there is one, a fixed-position class otherwise.
+  control("topleft", function () {
+    var bar = el("div", "leaflet-bar leaflet-control planner-fs");
+    var a = el("a");
+    a.innerHTML = '<svg width="16" height="16" viewBox="0 0 16 16" style="vertical-align:middle">' +
+      '<path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" stroke="#333" ' +
+      'stroke-width="2"/></svg>';
+    a.href = "#";
+    a.title = T.fullscreen;
+    a.setAttribute("role", "button");
+    var box = map.getContainer();
+    function fsOn() {
+      return document.fullscreenElement || box.classList.contains("planner-fs-on");
+    }
+    L.DomEvent.on(a, "click", function (ev) {
+      L.DomEvent.preventDefault(ev);
+      if (fsOn()) {
+        if (document.fullscreenElement) { document.exitFullscreen(); }
+        box.classList.remove("planner-fs-on");
+      } else if (box.requestFullscreen) {
+        box.requestFullscreen().catch(function () { box.classList.add("planner-fs-on"); });
+      } else {
+        box.classList.add("planner-fs-on");
+      }
+      setTimeout(function () {
+        a.title = fsOn() ? T.exit_fullscreen : T.fullscreen;
+        map.invalidateSize();
+      }, 200);
+    });
+    L.DomEvent.disableClickPropagation(bar);
+    bar.appendChild(a);
+    return bar;
+  });
+
+  // Proposal panel.
+  var proposals = [];
+  var storeKey = "planner-proposals:" + data.plan_key;
+  try { proposals = JSON.parse(window.localStorage.getItem(storeKey) || "[]"); } catch (e) {
+    proposals = [];
+  }
+  var current = null;
+  var panel = {};
+  control("bottomleft", function () {
+    var div = box("planner-feedback");
+    var det = el("details");
+    var sum = el("summary");
+    det.appendChild(sum);
+    panel.pickText = el("div", "", T.feedback_pick);
+    panel.select = el("select");
+    panel.comment = el("textarea");
+    panel.comment.rows = 2;
+    var add = el("button", "", T.feedback_add);
+    add.type = "button";
+    panel.list = el("ol");
+    var down = el("button", "", T.feedback_download);
+    down.type = "button";
+    var l1 = el("label", "", T.feedback_move_to);
+    l1.appendChild(panel.select);
+    var l2 = el("label", "", T.feedback_comment);
+    l2.appendChild(panel.comment);
+    [panel.pickText, l1, l2, add, panel.list, down].forEach(function (x) { det.appendChild(x); });
+    div.appendChild(det);
+    panel.details = det;
+    panel.summary = sum;
+    L.DomEvent.on(add, "click", addProposal);
+    L.DomEvent.on(down, "click", download);
+    return div;
+  });
+
+  function save() {
+    try {
+      window.localStorage.setItem(storeKey, JSON.stringify(proposals));
+    } catch (e) { /* private mode: proposals live as long as the page */ }
+  }
+  function refresh() {
+    panel.summary.textContent =
+      T.feedback_title + " (" + proposals.length + " " + T.feedback_count + ")";
+    panel.list.textContent = "";
+    proposals.forEach(function (p, i) {
+      var c = byId[p.clinic_id];
+      var li = el("li", "", (c ? c.name : p.clinic_id) + " \u2192 " + p.proposed_cluster + " ");
+      var rm = el("a", "", "[" + T.feedback_remove + "]");
+      rm.href = "#";
+      L.DomEvent.on(rm, "click", function (ev) {
+        L.DomEvent.preventDefault(ev);
+        proposals.splice(i, 1);
+        save();
+        refresh();
+      });
+      li.appendChild(rm);
+      panel.list.appendChild(li);
+    });
+  }
+  function pick(c) {
+    current = c;
+    panel.details.open = true;
+    panel.pickText.textContent = c.name + " (" + c.id + "), " + T.cluster.toLowerCase() + " " +
+      (c.cluster || T.none);
+    panel.select.textContent = "";
+    c.options.forEach(function (o) {
+      var opt = el("option", "", o);
+      opt.value = o;
+      panel.select.appendChild(opt);
+    });
+    panel.select.disabled = c.options.length === 0;
+    if (!c.options.length) { panel.pickText.textContent += ". " + T.feedback_no_neighbour; }
+  }
+  function addProposal() {
+    if (!current || !panel.select.value) { return; }
+    proposals = proposals.filter(function (p) { return p.clinic_id !== current.id; });
+    proposals.push({ clinic_id: current.id, proposed_cluster: panel.select.value,
+      comment: panel.comment.value.trim() });
+    panel.comment.value = "";
+    save();
+    refresh();
+  }
+  function cell(v, guard) {
+    v = String(v === null || v === undefined ? "" : v);
+    if (guard && /^[=+\-@\t\r]/.test(v)) { v = "'" + v; }
+    if (/[",\r\n]/.test(v)) { v = '"' + v.replace(/"/g, '""') + '"'; }
+    return v;
+  }
+  function csvText() {
+    var lines = ["clinic_id,proposed_cluster,comment"];
+    proposals.forEach(function (p) {
+      lines.push([cell(p.clinic_id), cell(p.proposed_cluster), cell(p.comment, true)].join(","));
+    });
+    return lines.join("\r\n") + "\r\n";
+  }
+  function download() {
+    var blob = new Blob([csvText()], { type: "text/csv;charset=utf-8" });
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = "proposals.csv";
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+  }
+
+  Object.keys(markers).forEach(function (id) {
+    markers[id].on("click", function () { if (byId[id]) { pick(byId[id]); } });
+  });
+
+  function go(c) {
+    var m = markers[c.id];
+    if (!m) { return; }
+    map.setView(m.getLatLng(), Math.max(map.getZoom(), 12));
+    m.openPopup();
+    pick(c);
+  }
+
+  // Search by clinic name or id.
+  var searchInput, searchList;
+  control("topleft", function () {
+    var div = box("planner-search");
+    var input = el("input");
+    input.type = "search";
+    input.placeholder = T.search_placeholder;
+    input.setAttribute("aria-label", T.search_placeholder);
+    var list = el("ul");
+    searchInput = input;
+    searchList = list;
+    div.appendChild(input);
+    div.appendChild(list);
+    var hits = [];
+    function norm(s) { return String(s).toLowerCase(); }
+    function show() {
+      var q = norm(input.value.trim());
+      list.textContent = "";
+      hits = [];
+      if (!q) { return; }
+      hits = data.clinics.filter(function (c) {
+        return norm(c.id).indexOf(q) >= 0 || norm(c.name).indexOf(q) >= 0;
+      }).slice(0, 10);
+      if (!hits.length) { list.appendChild(el("li", "", T.search_none)); }
+      hits.forEach(function (c) {
+        var li = el("li", "", c.name + " (" + c.id + ")");
+        L.DomEvent.on(li, "click", function () { go(c); list.textContent = ""; });
+        list.appendChild(li);
+      });
+    }
+    L.DomEvent.on(input, "input", show);
+    L.DomEvent.on(input, "keydown", function (ev) {
+      if (ev.key === "Enter" && hits.length) { go(hits[0]); list.textContent = ""; }
+      if (ev.key === "Escape") { input.value = ""; list.textContent = ""; }
+    });
+    return div;
+  });
+
+  // Legend with the problems found.
+  control("bottomright", function () {
+    var div = box("planner-legend");
+    div.appendChild(el("h4", "", data.legend.title));
+    data.legend.items.forEach(function (it) {
+      var row = el("div", "row");
+      var sym = el("span", "sym");
+      sym.style.cssText = it.css;
+      row.appendChild(sym);
+      row.appendChild(el("span", "", it.text));
+      div.appendChild(row);
+    });
+    var probs = el("div", "problems");
+    data.legend.problems.forEach(function (p) {
+      probs.appendChild(el("div", p.bad ? "bad" : "", p.text));
+    });
+    div.appendChild(probs);
+    return div;
+  });
+
+  // The same steps a reviewer takes, for scripted checks (tests drive the page with these).
+  window.plannerReviewApi = {
+    select: function (id) {
+      if (byId[id]) { go(byId[id]); }
+      return current ? current.options : [];
+    },
+    propose: function (cluster, comment) {
+      panel.select.value = cluster;
+      panel.comment.value = comment || "";
+      addProposal();
+      return proposals.length;
+    },
+    search: function (q) {
+      searchInput.value = q;
+      searchInput.dispatchEvent(new Event("input"));
+      return searchList.textContent;
+    },
+    csv: csvText,
+    clear: function () { proposals = []; save(); refresh(); }
+  };
+
+  refresh();
+  document.documentElement.setAttribute("data-planner-ready", String(data.clinics.length));
+}
+"""

@@ -1,0 +1,259 @@
+"""Re-planning with least change: make the current clusters valid with as few moves as can be.
+
+The current plan is the clinics' ``existing_cluster``.  Clusters that are valid stay as
+they are.  A cluster split by the graph keeps its biggest piece; clinics without a cluster
+(new, or cut off) form new clusters where there are enough of them, else join the nearest
+neighbouring cluster; a cluster below the size rule either takes in border clinics its
+neighbours can spare or, when that needs more moves, gives its clinics to its
+neighbours; a cluster above a hard ceiling is split by the solver.  Reviewers' proposals
+(the map's feedback file) are applied first and those clinics are never moved.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+
+from planner.adjacency import Adjacency
+from planner.choices import Choices
+from planner.outcome import Conflict, Solved
+from planner.repair import Sizes, centres, compact_labels, neighbour_clusters, stays_valid
+from planner.solve import Instance
+
+__all__ = ["replan"]
+
+log = logging.getLogger(__name__)
+
+
+class _State:
+    def __init__(self, ids, adj: Adjacency, sizes: Sizes, choices: Choices) -> None:
+        self.ids = np.asarray(ids, dtype=object)
+        self.adj, self.sizes = adj, sizes
+        current = {**choices.existing, **choices.proposed}
+        names = sorted(set(current.values()))
+        self.names = dict(enumerate(names))
+        label_of = {n: k for k, n in self.names.items()}
+        self.labels = np.array(
+            [label_of.get(current.get(str(c), ""), -1) for c in self.ids], dtype=np.int64
+        )
+        self.pinned = np.isin(self.ids.astype(str), list(choices.proposed))
+        self.conflicts: list[Conflict] = []
+
+    def new_label(self, name: str) -> int:
+        k = max(self.names, default=-1) + 1
+        self.names[k] = name
+        return k
+
+    def members(self, c: int) -> np.ndarray:
+        return np.flatnonzero(self.labels == c)
+
+    def big(self, c: int) -> bool:
+        return self.sizes.big_enough(self.members(c))
+
+
+def _pieces(adj: Adjacency, nodes: np.ndarray) -> list[np.ndarray]:
+    inside = np.zeros(adj.n, dtype=bool)
+    inside[nodes] = True
+    edges = [(int(i), int(j)) for i in nodes for j in adj.neighbours(int(i)) if inside[j]]
+    comp = Adjacency.from_edges(adj.n, edges).components()
+    return [nodes[comp[nodes] == c] for c in dict.fromkeys(comp[nodes].tolist())]
+
+
+def _split_pieces(st: _State) -> None:
+    """A cluster not contiguous keeps its biggest piece; the rest is freed."""
+    for c in sorted(st.names):
+        nodes = st.members(c)
+        if len(nodes) == 0:
+            continue
+        pieces = _pieces(st.adj, nodes)
+        if len(pieces) < 2:
+            continue
+        pieces.sort(key=lambda p: (-int(st.sizes.patients[p].sum()), int(p[0])))
+        for p in pieces[1:]:
+            st.labels[p] = -1
+
+
+def _new_clusters(st: _State, solve: Callable[[Instance], np.ndarray]) -> None:
+    """Clinics without a cluster that are enough for clusters of their own get them."""
+    free = np.flatnonzero(st.labels < 0)
+    for piece in _pieces(st.adj, free) if len(free) else []:
+        if not st.sizes.big_enough(piece):
+            continue
+        local = {int(i): k for k, i in enumerate(piece)}
+        edges = [
+            (local[int(i)], local[int(j)])
+            for i in piece
+            for j in st.adj.neighbours(int(i))
+            if int(j) in local
+        ]
+        sz = st.sizes
+        instance = Instance.from_arrays(
+            Adjacency.from_edges(len(piece), edges),
+            sz.patients[piece],
+            sz.xy[piece],
+            sz.doctors[piece],
+        )
+        got = solve(instance)
+        for k in np.unique(got[got >= 0]):
+            label = st.new_label(f"new-{len(st.names) + 1}")
+            st.labels[piece[got == k]] = label
+
+
+def _attach(st: _State, nodes: np.ndarray, banned: int = -2) -> bool:
+    """Each clinic joins the neighbouring cluster with the nearest centre, in waves."""
+    pending = [int(i) for i in nodes]
+    while pending:
+        cent = centres(st.labels, st.sizes.xy, st.sizes.patients)
+        left, moved = [], False
+        for i in pending:
+            near = [
+                c
+                for c in neighbour_clusters(st.adj, st.labels, np.array([i]))
+                if c != banned and c != st.labels[i]
+            ]
+            if not near:
+                left.append(i)
+                continue
+            st.labels[i] = min(
+                near, key=lambda c: (float(np.hypot(*(st.sizes.xy[i] - cent[c]))), c)
+            )
+            moved = True
+        pending = left
+        if not moved:
+            return False
+    return True
+
+
+def _top_up_moves(st: _State, c: int) -> list[tuple[int, int]] | None:
+    """Border clinics the neighbours can spare that make cluster ``c`` valid, or None."""
+    labels = st.labels.copy()
+    moves: list[tuple[int, int]] = []
+    sizes = st.sizes
+    while not sizes.big_enough(np.flatnonzero(labels == c)):
+        mine = np.flatnonzero(labels == c)
+        border = {int(j) for i in mine for j in st.adj.neighbours(int(i)) if labels[j] >= 0}
+        border -= set(mine.tolist())
+        spare = [
+            j
+            for j in sorted(border)
+            if not st.pinned[j] and stays_valid(st.adj, labels, np.array([j]), sizes)
+        ]
+        if not spare:
+            return None
+        pick = max(spare, key=lambda j: (int(sizes.patients[j]), -j))
+        moves.append((pick, int(labels[pick])))
+        labels[pick] = c
+    return moves
+
+
+def _fix_small(st: _State) -> None:
+    """Make every cluster below the size rule valid with the fewer moves."""
+    tried: set[int] = set()
+    while True:
+        small = [c for c in st.names if len(st.members(c)) and not st.big(c) and c not in tried]
+        if not small:
+            return
+        c = min(small, key=lambda k: (int(st.sizes.patients[st.members(k)].sum()), k))
+        tried.add(c)
+        nodes = st.members(c)
+        moves = _top_up_moves(st, c)
+        if moves is not None and len(moves) <= len(nodes):
+            for j, _ in moves:
+                st.labels[j] = c
+            continue
+        if st.pinned[nodes].any():
+            keep = "; ".join(st.ids[nodes[st.pinned[nodes]]].tolist())
+            st.conflicts.append(
+                Conflict(
+                    "proposal",
+                    keep,
+                    f"cluster {st.names[c]} stays below the size rule: its proposed clinics "
+                    "may not move and its neighbours cannot spare enough",
+                )
+            )
+            continue
+        saved = st.labels.copy()
+        st.labels[nodes] = -1
+        if not _attach(st, nodes, banned=c):
+            st.labels = saved
+            st.conflicts.append(
+                Conflict(
+                    "replan",
+                    st.names[c],
+                    f"cluster {st.names[c]} is below the size rule and neither its neighbours "
+                    "can spare clinics nor can they take its clinics",
+                )
+            )
+        if not (st.labels == saved).all():
+            tried.clear()  # the neighbours changed: clusters tried before may now work
+
+
+def _split_big(st: _State, solve: Callable[[Instance], np.ndarray]) -> None:
+    """A cluster above a hard ceiling is split by the solver; the biggest part keeps its name."""
+    for c in sorted(st.names):
+        nodes = st.members(c)
+        if len(nodes) == 0 or not st.sizes.too_big(nodes):
+            continue
+        local = {int(i): k for k, i in enumerate(nodes)}
+        edges = [
+            (local[int(i)], local[int(j)])
+            for i in nodes
+            for j in st.adj.neighbours(int(i))
+            if int(j) in local
+        ]
+        sz = st.sizes
+        got = solve(
+            Instance.from_arrays(
+                Adjacency.from_edges(len(nodes), edges),
+                sz.patients[nodes],
+                sz.xy[nodes],
+                sz.doctors[nodes],
+            )
+        )
+        parts = sorted(
+            np.unique(got[got >= 0]), key=lambda k: -int(sz.patients[nodes[got == k]].sum())
+        )
+        for n, k in enumerate(parts[1:], start=2):
+            st.labels[nodes[got == k]] = st.new_label(f"{st.names[c]}-{n}")
+
+
+def replan(
+    ids,
+    adjacency: Adjacency,
+    sizes: Sizes,
+    choices: Choices,
+    solve: Callable[[Instance], np.ndarray],
+) -> Solved:
+    """Make the current plan valid with the fewest moves.
+
+    Parameters
+    ----------
+    ids
+        Clinic id per position (clinics closing already removed).
+    adjacency
+        The graph clusters must be contiguous on (region boundaries cut).
+    sizes
+        Patients, GPs, coordinates and rules.
+    choices
+        ``existing`` is the current plan; ``proposed`` moves clinics first and pins them.
+    solve
+        ``solve(instance) -> labels`` for clinics without a cluster and for splits.
+
+    Returns
+    -------
+    Solved
+        Labels with the current clusters' names kept.
+    """
+    st = _State(ids, adjacency, sizes, choices)
+    _split_pieces(st)
+    _new_clusters(st, solve)
+    _attach(st, np.flatnonzero(st.labels < 0))
+    _fix_small(st)
+    _split_big(st, solve)
+    labels, mapping = compact_labels(st.labels)
+    names = {mapping[k]: v for k, v in st.names.items() if k in mapping}
+    moved = int((labels >= 0).sum())
+    log.info("re-planned %d clinics into %d clusters", moved, len(mapping))
+    return Solved(labels=labels, names=names, conflicts=st.conflicts)

@@ -1,0 +1,111 @@
+"""The graph and sizes as plain Python lists, and small helpers on clusters.
+
+Region growing touches one clinic at a time; for that, Python lists are several times
+faster than indexing numpy arrays element by element.  :class:`Context` holds one
+connected part's view of an :class:`~planner.solve.instance.Instance` in that form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.rules import Rules
+from planner.solve.instance import Instance
+
+__all__ = ["Context", "is_connected", "relabel"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Neighbour lists, sizes and coordinates (km) as lists, plus the rules.
+
+    Attributes
+    ----------
+    nbrs
+        Neighbours of every clinic (global positions), sorted.
+    pat, gps
+        Patients and GPs per clinic.
+    x, y
+        Coordinates in km.
+    rules
+        The size rule and ceiling.
+    """
+
+    nbrs: list[list[int]]
+    pat: list[int]
+    gps: list[int]
+    x: list[float]
+    y: list[float]
+    rules: Rules
+
+    @classmethod
+    def from_instance(cls, instance: Instance, rules: Rules) -> Context:
+        """Convert an instance once; every later step works on lists."""
+        ip, ix = instance.adjacency.indptr, instance.adjacency.indices.tolist()
+        nbrs = [ix[ip[i] : ip[i + 1]] for i in range(instance.n)]
+        xy = instance.xy / 1_000.0
+        return cls(
+            nbrs,
+            instance.patients.tolist(),
+            instance.doctors.tolist(),
+            xy[:, 0].tolist(),
+            xy[:, 1].tolist(),
+            rules,
+        )
+
+    @property
+    def threshold(self) -> int:
+        """The patient threshold."""
+        return self.rules.min_patients
+
+    def big_enough(self, patients: int, gps: int) -> bool:
+        """Whether a cluster of this size meets the size rule."""
+        return self.rules.big_enough(patients, gps)
+
+    def fits(self, patients: int) -> bool:
+        """Whether a cluster of this size respects the ceiling (hard or soft)."""
+        cap = self.rules.max_patients
+        return cap is None or patients <= cap
+
+    def totals(self, nodes: Iterable[int]) -> tuple[int, int]:
+        """Patients and GPs of a set of clinics."""
+        pat, gps = self.pat, self.gps
+        p = d = 0
+        for i in nodes:
+            p += pat[i]
+            d += gps[i]
+        return p, d
+
+    def valid(self, nodes: Iterable[int]) -> bool:
+        """Size rule (and hard ceiling) for a set of clinics."""
+        p, d = self.totals(nodes)
+        return self.big_enough(p, d) and not self.rules.too_big(p)
+
+
+def is_connected(nbrs: list[list[int]], members: set[int] | frozenset[int]) -> bool:
+    """Whether ``members`` induce a connected subgraph (the empty set is not)."""
+    if not members:
+        return False
+    start = min(members)
+    seen = {start}
+    stack = [start]
+    while stack:
+        i = stack.pop()
+        for j in nbrs[i]:
+            if j in members and j not in seen:
+                seen.add(j)
+                stack.append(j)
+    return len(seen) == len(members)
+
+
+def relabel(labels: np.ndarray) -> np.ndarray:
+    """Renumber non-negative labels ``0..k-1`` in order of first clinic; keep ``-1``."""
+    out = np.full(len(labels), -1, dtype=np.int64)
+    mapping: dict[int, int] = {}
+    for i, c in enumerate(labels.tolist()):
+        if c >= 0:
+            out[i] = mapping.setdefault(c, len(mapping))
+    return out

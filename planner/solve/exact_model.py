@@ -1,0 +1,159 @@
+"""The CP-SAT model of one connected part (see :mod:`planner.solve.exact`)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from planner.rules import Rules
+from planner.solve.instance import Instance
+
+__all__ = ["PartModel"]
+
+#: Distances enter the objective in units of 10 m.
+SCALE = 100.0
+
+
+class PartModel:
+    """Builds and solves the two stages on the clinics ``nodes`` (one connected part)."""
+
+    def __init__(self, instance: Instance, rules: Rules, nodes: np.ndarray) -> None:
+        self.rules = rules
+        self.m = len(nodes)
+        pos = {int(g): i for i, g in enumerate(nodes)}
+        self.nbrs = [[pos[int(j)] for j in instance.adjacency.neighbours(int(g))] for g in nodes]
+        self.pat = instance.patients[nodes].astype(int).tolist()
+        self.gps = instance.doctors[nodes].astype(int).tolist()
+        xy = instance.xy[nodes] / 1_000.0
+        self.dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+
+    def _build(self, min_root: bool) -> tuple[cp_model.CpModel, dict, dict]:
+        m, rules = self.m, self.rules
+        model = cp_model.CpModel()
+        x = {
+            (i, j): model.NewBoolVar(f"x{i}_{j}")
+            for i in range(m)
+            for j in range(m)
+            if not min_root or j <= i
+        }
+        parent = {(i, p): model.NewBoolVar(f"a{i}_{p}") for i in range(m) for p in self.nbrs[i]}
+        label = [model.NewIntVar(0, m - 1, f"l{i}") for i in range(m)]
+        depth = [model.NewIntVar(0, m - 1, f"d{i}") for i in range(m)]
+        for i in range(m):
+            row = [x[i, j] for j in range(m) if (i, j) in x]
+            model.AddExactlyOne(row)
+            model.Add(label[i] == sum(j * x[i, j] for j in range(m) if (i, j) in x))
+            model.Add(sum(parent[i, p] for p in self.nbrs[i]) + x[i, i] == 1)
+            for p in self.nbrs[i]:
+                model.Add(label[i] == label[p]).OnlyEnforceIf(parent[i, p])
+                model.Add(depth[i] >= depth[p] + 1).OnlyEnforceIf(parent[i, p])
+        for j in range(m):
+            col = [i for i in range(m) if (i, j) in x]
+            for i in col:
+                if i != j:
+                    model.AddImplication(x[i, j], x[j, j])
+                    # a member other than the root has a neighbour in the same cluster
+                    near = [x[p, j] for p in self.nbrs[i] if (p, j) in x]
+                    model.AddBoolOr(near).OnlyEnforceIf(x[i, j])
+            pat = sum(self.pat[i] * x[i, j] for i in col)
+            if rules.min_doctors is None:
+                model.Add(pat >= rules.min_patients * x[j, j])
+            else:
+                bp, bd = model.NewBoolVar(f"bp{j}"), model.NewBoolVar(f"bd{j}")
+                model.Add(pat >= rules.min_patients * bp)
+                model.Add(sum(self.gps[i] * x[i, j] for i in col) >= rules.min_doctors * bd)
+                model.AddBoolOr([bp, bd]).OnlyEnforceIf(x[j, j])
+            if rules.max_hard and rules.max_patients is not None:
+                model.Add(pat <= rules.max_patients)
+        return model, x, parent
+
+    def _hint(self, model: cp_model.CpModel, x: dict, parent: dict, labels: np.ndarray, roots):
+        for c, root in enumerate(roots):
+            members = set(np.flatnonzero(labels == c).tolist())
+            seen, queue = {root}, [root]
+            while queue:
+                u = queue.pop(0)
+                for v in self.nbrs[u]:
+                    if v in members and v not in seen:
+                        seen.add(v)
+                        queue.append(v)
+                        model.AddHint(parent[v, u], 1)
+            for i in members:
+                model.AddHint(x[i, root], 1)
+
+    def _solver(self, time_limit: float, seed: int) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(time_limit, 0.05)
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed % (2**31)
+        return solver
+
+    def _labels(self, solver: cp_model.CpSolver, x: dict) -> np.ndarray:
+        root = np.array(
+            [
+                next(j for j in range(self.m) if (i, j) in x and solver.Value(x[i, j]))
+                for i in range(self.m)
+            ]
+        )
+        _, labels = np.unique(root, return_inverse=True)
+        return labels.astype(np.int64)
+
+    def max_clusters(
+        self, hint: np.ndarray, time_limit: float, seed: int
+    ) -> tuple[np.ndarray, bool, int]:
+        """Stage 1: the most clusters; returns labels, whether proven, and the bound."""
+        model, x, parent = self._build(min_root=True)
+        roots = [int(np.flatnonzero(hint == c).min()) for c in range(int(hint.max()) + 1)]
+        self._hint(model, x, parent, hint, roots)
+        n_roots = sum(x[j, j] for j in range(self.m))
+        model.Add(n_roots >= len(roots))
+        if self.rules.min_doctors is None:
+            model.Add(n_roots <= sum(self.pat) // self.rules.min_patients)
+        model.Maximize(n_roots)
+        solver = self._solver(time_limit, seed)
+        status = solver.Solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return hint, False, self._trivial_bound()
+        bound = math.floor(solver.BestObjectiveBound() + 1e-6)
+        return self._labels(solver, x), status == cp_model.OPTIMAL, bound
+
+    def _trivial_bound(self) -> int:
+        if self.rules.min_doctors is None:
+            return sum(self.pat) // self.rules.min_patients
+        return self.m
+
+    def meeting(self, labels: np.ndarray) -> list[int]:
+        """The meeting clinic (least GP-weighted travel) of every cluster."""
+        gp = np.maximum(np.asarray(self.gps, float), 1e-9)
+        out = []
+        for c in range(int(labels.max()) + 1):
+            mem = np.flatnonzero(labels == c)
+            travel = self.dist[np.ix_(mem, mem)] @ gp[mem]
+            out.append(int(mem[int(np.argmin(travel))]))
+        return out
+
+    def travel(self, labels: np.ndarray) -> float:
+        """GP-weighted km from every clinic to its cluster's meeting clinic."""
+        roots = self.meeting(labels)
+        return float(sum(self.gps[i] * self.dist[i, roots[labels[i]]] for i in range(self.m)))
+
+    def min_travel(
+        self, labels: np.ndarray, time_limit: float, seed: int
+    ) -> tuple[np.ndarray, bool]:
+        """Stage 2: at the same count, the least GP-weighted travel to meeting clinics."""
+        model, x, parent = self._build(min_root=False)
+        k = int(labels.max()) + 1
+        self._hint(model, x, parent, labels, self.meeting(labels))
+        model.Add(sum(x[j, j] for j in range(self.m)) == k)
+        cost = {key: round(self.gps[key[0]] * self.dist[key] * SCALE) for key in x}
+        model.Minimize(sum(cost[key] * var for key, var in x.items()))
+        solver = self._solver(time_limit, seed)
+        status = solver.Solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return labels, False
+        found = self._labels(solver, x)
+        if self.travel(found) > self.travel(labels):
+            return labels, False
+        return found, status == cp_model.OPTIMAL

@@ -1,0 +1,213 @@
+"""Improving a plan: gain clusters by destroy-and-regrow, split clusters, polish borders.
+
+- :func:`regrow_step` (large-neighbourhood search) dissolves a few neighbouring clusters
+  and grows them again with noise; the plan gains a cluster when the pieces fit better.
+- :func:`split_pass` splits every cluster that holds two valid contiguous clusters.
+- :func:`border_pass` moves border clinics to the neighbouring cluster where the plan's
+  spread (patient-weighted squared distance to cluster centres) falls, never breaking a
+  cluster's contiguity or size rule, and draws clusters under a soft ceiling.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from planner.solve.construct import absorb, grow_clusters
+from planner.solve.context import Context, is_connected
+from planner.solve.state import FREE, Plan
+
+__all__ = ["border_pass", "could_split", "regrow_step", "split_pass", "try_split"]
+
+#: Clusters up to this many clinics are split by trying every bipartition.
+EXHAUSTIVE_SPLIT = 14
+#: Penalty per patient above a (soft or hard) ceiling, in the units of the spread.
+CEILING_PENALTY = 1_000.0
+
+
+def regrow_step(
+    plan: Plan, rng: np.random.Generator, size: int, noise: float, wild: bool = False
+) -> Plan:
+    """Dissolve ``size`` neighbouring clusters around a random one and regrow them.
+
+    Returns a new plan (the input is not modified).
+    """
+    live = plan.live()
+    t = plan.ctx.threshold
+    surplus = np.array([max(plan.pat[c] - t, 0) + 0.05 * t for c in live])
+    start = live[int(rng.choice(len(live), p=surplus / surplus.sum()))]
+    region = [start]
+    seen = {start}
+    head = 0
+    while head < len(region) and len(region) < size:
+        nxt = [d for d in plan.neighbour_clusters(region[head]) if d not in seen]
+        rng.shuffle(nxt)
+        for d in nxt[: size - len(region)]:
+            seen.add(d)
+            region.append(d)
+        head += 1
+    trial = plan.copy()
+    nodes = sorted(i for c in region for i in trial.members[c])
+    for i in nodes:
+        trial.remove(i, FREE)
+    stuck = grow_clusters(trial, nodes, rng, noise, wild)
+    absorb(trial, stuck)
+    return trial
+
+
+def could_split(ctx: Context, patients: int, gps: int) -> bool:
+    """Whether a cluster of this size could, by size alone, hold two valid clusters."""
+    t, d = ctx.threshold, ctx.rules.min_doctors
+    if patients >= 2 * t:
+        return True
+    return d is not None and (gps >= 2 * d or (patients >= t and gps >= d))
+
+
+def try_split(ctx: Context, members: set[int]) -> tuple[set[int], set[int]] | None:
+    """Two valid contiguous clusters covering ``members``, or ``None`` if none was found.
+
+    Grows a part from every member in turn (nearest to the part's centre first) until it
+    meets the size rule; the largest remaining piece must then meet it too, and the other
+    remaining pieces join the grown part.
+    """
+    p, g = ctx.totals(members)
+    if not could_split(ctx, p, g):
+        return None
+    if len(members) <= EXHAUSTIVE_SPLIT:
+        return _split_exhaustive(ctx, sorted(members))
+    for seed in sorted(members):
+        part = _grow_within(ctx, members, seed)
+        if part is None:
+            continue
+        rest = members - part
+        pieces = _components(ctx, rest)
+        main = max(pieces, key=lambda s: (ctx.totals(s)[0], min(s)))
+        a, b = part | (rest - main), main
+        if ctx.valid(a) and ctx.valid(b):
+            return a, b
+    return None
+
+
+def _split_exhaustive(ctx: Context, nodes: list[int]) -> tuple[set[int], set[int]] | None:
+    """Try every bipartition of a small cluster (the side holding ``nodes[0]`` first)."""
+    m = len(nodes)
+    pos = {g: i for i, g in enumerate(nodes)}
+    nb = [sum(1 << pos[j] for j in ctx.nbrs[g] if j in pos) for g in nodes]
+    full = (1 << m) - 1
+    for half in range(1 << (m - 1)):
+        mask = half * 2 + 1
+        side = {nodes[b] for b in range(m) if mask >> b & 1}
+        if not (ctx.valid(side) and ctx.valid(set(nodes) - side)):
+            continue
+        if _mask_connected(mask, nb) and _mask_connected(full ^ mask, nb):
+            return side, set(nodes) - side
+    return None
+
+
+def _mask_connected(mask: int, nb: list[int]) -> bool:
+    if not mask:
+        return False
+    reach = mask & -mask
+    while True:
+        grown = reach
+        for b in range(len(nb)):
+            if reach >> b & 1:
+                grown |= nb[b] & mask
+        if grown == reach:
+            return reach == mask
+        reach = grown
+
+
+def _grow_within(ctx: Context, members: set[int], seed: int) -> set[int] | None:
+    part = {seed}
+    p, g = ctx.pat[seed], ctx.gps[seed]
+    sx, sy, w = ctx.x[seed], ctx.y[seed], 1
+    while not ctx.big_enough(p, g):
+        frontier = {j for i in part for j in ctx.nbrs[i] if j in members and j not in part}
+        if not frontier:
+            return None
+        cx, cy = sx / w, sy / w
+        j = min(sorted(frontier), key=lambda j: (ctx.x[j] - cx) ** 2 + (ctx.y[j] - cy) ** 2)
+        part.add(j)
+        p, g = p + ctx.pat[j], g + ctx.gps[j]
+        sx, sy, w = sx + ctx.x[j], sy + ctx.y[j], w + 1
+    return part if len(part) < len(members) else None
+
+
+def _components(ctx: Context, nodes: set[int]) -> list[set[int]]:
+    out: list[set[int]] = []
+    left = set(nodes)
+    while left:
+        start = min(left)
+        comp = {start}
+        stack = [start]
+        while stack:
+            i = stack.pop()
+            for j in ctx.nbrs[i]:
+                if j in left and j not in comp:
+                    comp.add(j)
+                    stack.append(j)
+        left -= comp
+        out.append(comp)
+    return out
+
+
+def split_pass(plan: Plan) -> int:
+    """Split every cluster that holds two valid contiguous clusters; return how many splits."""
+    done = 0
+    queue = plan.live()
+    while queue:
+        c = queue.pop()
+        found = try_split(plan.ctx, plan.members[c])
+        if found is None:
+            continue
+        _, b = found
+        d = plan.new_cluster()
+        for i in sorted(b):
+            plan.move(i, d)
+        queue += [c, d]
+        done += 1
+    return done
+
+
+def _penalty(ctx: Context, patients: int) -> float:
+    cap = ctx.rules.max_patients
+    return 0.0 if cap is None else CEILING_PENALTY * max(patients - cap, 0)
+
+
+def border_pass(plan: Plan, nodes: list[int], rng: np.random.Generator) -> int:
+    """One sweep of improving border moves over ``nodes``; return how many clinics moved."""
+    ctx = plan.ctx
+    label, nbrs, pat, gps = plan.label, ctx.nbrs, ctx.pat, ctx.gps
+    order = list(nodes)
+    rng.shuffle(order)
+    moved = 0
+    for i in order:
+        a = label[i]
+        if a < 0 or len(plan.members[a]) == 1:
+            continue
+        options = sorted({label[j] for j in nbrs[i]} - {a, FREE})
+        if not options:
+            continue
+        pa, ga = plan.pat[a] - pat[i], plan.gps[a] - gps[i]
+        if not ctx.big_enough(pa, ga):
+            continue
+        base_a = plan.spread(a) + _penalty(ctx, plan.pat[a])
+        gain_a = plan.spread_with(a, i, -1) + _penalty(ctx, pa) - base_a
+        best, best_delta = -1, -1e-9
+        for b in options:
+            pb = plan.pat[b] + pat[i]
+            if ctx.rules.too_big(pb):
+                continue
+            delta = (
+                gain_a
+                + plan.spread_with(b, i, 1)
+                + _penalty(ctx, pb)
+                - plan.spread(b)
+                - _penalty(ctx, plan.pat[b])
+            )
+            if delta < best_delta:
+                best, best_delta = b, delta
+        if best >= 0 and is_connected(nbrs, plan.members[a] - {i}):
+            plan.move(i, best)
+            moved += 1
+    return moved

@@ -1,0 +1,221 @@
+"""The default solver: many cheap constructions, then destroy-and-regrow, then polish.
+
+Per connected part that can reach the size rule:
+
+1. **Construct** several plans by randomised region growing (:mod:`.construct`) and keep
+   the one with the most clusters, then the smallest spread.
+2. **Regrow** (large-neighbourhood search): dissolve 2-6 neighbouring clusters around one
+   with much surplus and grow them again with noise; keep the result when it has more
+   clusters, or as many and no more spread.
+3. **Polish**: split any cluster holding two valid clusters, and move border clinics
+   where the plan gets more compact: first by spread (:mod:`.improve`), then by the GPs'
+   travel to their meeting clinic (:mod:`.polish`).
+
+Without a time limit the amount of work is fixed by the part's size, so the same seed
+gives the same plan; with ``time_limit`` the solver works until the time is up (better
+plans with more time, but the plan then depends on the machine's speed).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.rules import Rules
+from planner.solve.construct import absorb, grow_clusters
+from planner.solve.context import Context
+from planner.solve.improve import border_pass, regrow_step, split_pass
+from planner.solve.instance import Instance, Progress
+from planner.solve.polish import Travel, travel_pass
+from planner.solve.state import Plan
+
+__all__ = ["Effort", "solve_maxp"]
+
+log = logging.getLogger(__name__)
+
+NOISE = 0.3
+#: Share of regrows that draw seeds anywhere in the region, not only on its edge.
+WILD = 0.3
+
+
+@dataclass(frozen=True)
+class Effort:
+    """How much work a part of ``n`` clinics gets when no time limit is set."""
+
+    constructions: int
+    regrows: int
+    sweeps: int = 6
+
+    @classmethod
+    def for_size(cls, n: int, scale: float = 1.0) -> Effort:
+        """Default effort: more restarts for small parts, more regrowing for large ones."""
+        constructions = int(np.clip(round(4_000 / max(n, 1)), 4, 40) * scale)
+        regrows = int(min(max(0.6 * n + 300, 1_200), 4_000) * scale)
+        return cls(max(constructions, 1), max(regrows, 0))
+
+
+def solve_maxp(
+    instance: Instance,
+    rules: Rules,
+    rng: np.random.Generator,
+    *,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+    effort: float = 1.0,
+) -> np.ndarray:
+    """Label clinics with as many valid contiguous clusters as possible.
+
+    Parameters
+    ----------
+    instance
+        The graph, sizes and coordinates.
+    rules
+        The size rule (patients, or GPs when ``min_doctors`` is set) and ceiling.
+    rng
+        The only source of randomness.
+    time_limit
+        Seconds to spend in total; ``None`` does a fixed amount of work (deterministic).
+    progress
+        Optional callback ``progress(done, total, message)``.
+    effort
+        Scales the fixed amount of work when ``time_limit`` is ``None``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``0..k-1`` per clinic, ``-1`` where its connected part cannot meet the size rule.
+    """
+    labels = np.full(instance.n, -1, dtype=np.int64)
+    if instance.n == 0:
+        return labels
+    ctx = Context.from_instance(instance, rules)
+    comp = instance.adjacency.components()
+    parts = []
+    for c in range(int(comp.max()) + 1):
+        nodes = np.flatnonzero(comp == c)
+        p, g = ctx.totals(nodes.tolist())
+        if rules.big_enough(p, g):
+            parts.append(nodes)
+    work = sum(len(p) for p in parts) or 1
+    done, next_label = 0, 0
+    for nodes in parts:
+        share = None if time_limit is None else time_limit * len(nodes) / work
+
+        def report(frac: float, message: str, base: int = done, size: int = len(nodes)) -> None:
+            if progress is not None:
+                progress(base + frac * size, work, message)
+
+        plan = _solve_part(
+            ctx, nodes.tolist(), rng, share, Effort.for_size(len(nodes), effort), report
+        )
+        local = plan.labels(nodes)
+        labels[nodes] = local + next_label
+        next_label += int(local.max()) + 1
+        done += len(nodes)
+        if progress is not None:
+            progress(done, work, f"{next_label} clusters so far")
+    return labels
+
+
+def _solve_part(
+    ctx: Context,
+    nodes: list[int],
+    rng: np.random.Generator,
+    time_limit: float | None,
+    effort: Effort,
+    report: Callable[[float, str], None],
+) -> Plan:
+    """Construct, regrow and polish one connected part; ``report(share, message)``."""
+    start = time.perf_counter()
+
+    def out_of_time(share: float) -> bool:
+        return time_limit is not None and time.perf_counter() - start >= share * time_limit
+
+    best: Plan | None = None
+    best_key = (0, 0.0)
+    travel: Travel | None = None
+    attempt = 0
+    while True:
+        plan = Plan(ctx)
+        stuck = grow_clusters(plan, nodes, rng, NOISE if attempt else 0.0)
+        left = absorb(plan, stuck)
+        if left:  # no cluster at all in this part: one cluster of everything
+            plan = Plan(ctx)
+            c = plan.new_cluster()
+            for i in nodes:
+                plan.add(i, c)
+        split_pass(plan)
+        travel = travel or Travel(plan)
+        key = (-plan.k, travel.total(plan))
+        if best is None or key < best_key:
+            best, best_key = plan, key
+        attempt += 1
+        if out_of_time(0.25) if time_limit is not None else attempt >= effort.constructions:
+            break
+    report(0.2, f"best of {attempt} constructions: {best.k} clusters")
+    plan = _regrow(best, rng, effort.regrows, time_limit, out_of_time, report)
+    report(0.9, f"{plan.k} clusters after regrowing; polishing")
+    split_pass(plan)
+    for _ in range(effort.sweeps):
+        if out_of_time(0.95) or not border_pass(plan, nodes, rng):
+            break
+    for _ in range(effort.sweeps):
+        if out_of_time(0.99):
+            break
+        if not travel_pass(plan, nodes, rng):
+            break
+    split_pass(plan)
+    log.debug(
+        "part of %d clinics: %d clusters after %d constructions in %.2f s",
+        len(nodes),
+        plan.k,
+        attempt,
+        time.perf_counter() - start,
+    )
+    return plan
+
+
+def _travel_change(trial: Plan, cur: Plan, travel: Travel) -> float:
+    """How much the GPs' travel of the clusters that changed grew from ``cur`` to ``trial``."""
+    changed = [c for c in trial.touched]
+    new = sum(travel.of(sorted(trial.members[c])) for c in changed if trial.members[c])
+    old = sum(
+        travel.of(sorted(cur.members[c]))
+        for c in changed
+        if c < len(cur.members) and cur.members[c]
+    )
+    return new - old
+
+
+def _regrow(
+    plan: Plan,
+    rng: np.random.Generator,
+    steps: int,
+    time_limit: float | None,
+    out_of_time: Callable[[float], bool],
+    report: Callable[[float, str], None],
+) -> Plan:
+    """Large-neighbourhood search: regrow small groups of clusters.
+
+    A trial with more clusters is always taken, one with as many when the GPs' travel
+    does not grow.
+    """
+    if plan.k < 2:
+        return plan
+    travel = Travel(plan)
+    cur = plan
+    step = 0
+    while (step < steps) if time_limit is None else not out_of_time(0.9):
+        size = int(rng.integers(2, 7))
+        noise = NOISE * float(rng.uniform(0.2, 3.0))
+        trial = regrow_step(cur, rng, size, noise, wild=bool(rng.random() < WILD))
+        if trial.k > cur.k or (trial.k == cur.k and _travel_change(trial, cur, travel) <= 0):
+            cur = trial
+        step += 1
+        if step % 250 == 0:
+            report(0.2 + 0.7 * min(step / max(steps, 1), 1.0), f"{cur.k} clusters, regrowing")
+    return cur

@@ -1,0 +1,52 @@
+"""The exact method (CP-SAT) against obvious answers and against the heuristic."""
+
+import numpy as np
+import pytest
+
+from conftest import grid_instance
+from planner.evaluate import check_plan, tight_upper_bound
+from planner.rules import Rules
+from planner.solve import get_solver
+from planner.solve.synthetic import random_small
+
+pytest.importorskip("ortools")
+
+from planner.solve.exact import solve_exact_with_status
+
+RULES = Rules(min_patients=30_000)
+
+
+def test_a_four_by_four_grid_is_solved_to_proven_optimality():
+    inst = grid_instance(4, 4, 10_000)
+    result = solve_exact_with_status(inst, RULES, np.random.default_rng(0), time_limit=10)
+    assert check_plan(inst.adjacency, result.labels, inst.patients, RULES) == []
+    assert result.clusters == 5 and result.optimal and result.bound == 5
+
+
+def test_the_registered_method_returns_labels():
+    inst = grid_instance(2, 3, 10_000)
+    labels = get_solver("exact")(inst, RULES, np.random.default_rng(0), time_limit=5)
+    assert check_plan(inst.adjacency, labels, inst.patients, RULES) == []
+    assert labels.max() + 1 == 2
+
+
+def test_gp_rule_in_the_exact_model():
+    inst = grid_instance(1, 6, 5_000)
+    inst = type(inst).from_arrays(inst.adjacency, inst.patients, inst.xy, np.full(6, 10))
+    rules = Rules(min_patients=30_000, min_doctors=20)
+    result = solve_exact_with_status(inst, rules, np.random.default_rng(0), time_limit=10)
+    assert result.clusters == 3 and result.optimal
+    assert check_plan(inst.adjacency, result.labels, inst.patients, rules, inst.doctors) == []
+
+
+@pytest.mark.parametrize("seed", [0, 3, 6, 11])
+def test_the_heuristic_finds_the_optimal_count(seed):
+    inst = random_small(20 + seed, seed)
+    exact = solve_exact_with_status(
+        inst, RULES, np.random.default_rng(seed), time_limit=10, compactness=False
+    )
+    heur = get_solver("grow")(inst, RULES, np.random.default_rng(seed))
+    assert check_plan(inst.adjacency, exact.labels, inst.patients, RULES) == []
+    assert exact.optimal
+    assert heur.max() + 1 == exact.clusters
+    assert exact.clusters <= exact.bound <= tight_upper_bound(inst.adjacency, inst.patients, RULES)

@@ -1,0 +1,71 @@
+"""Re-planning with least change: current clusters are six columns of a 6 x 6 grid."""
+
+import numpy as np
+from test_boundaries import cluster_of, grid
+
+from planner import plan
+from planner.adjacency import Adjacency
+from planner.evaluate import check_plan
+
+
+def columns_plan(patients_of=None):
+    """Column c of the grid is cluster K{c+1}: 6 clinics of 5,000 = 30,000 each."""
+    table = grid(area=lambda r, c: {"existing_cluster": f"K{c + 1}"})
+    if patients_of:
+        for cid, p in patients_of.items():
+            table.loc[table["clinic_id"] == cid, "patients"] = p
+    return table
+
+
+def assert_valid(result):
+    adj = Adjacency.from_networkx(result.graph)
+    patients = result.clinics["patients"].to_numpy()
+    assert check_plan(adj, result.labels, patients, result.rules) == []
+    assert (result.clusters["status"] == "ok").all()
+
+
+def test_a_valid_plan_is_left_exactly_as_it_is():
+    result = plan(columns_plan(), mode="replan")
+    assert result.changes.empty
+    assert sorted(result.clusters["cluster_id"]) == [f"K{i}" for i in range(1, 7)]
+    assert (result.clinics["cluster_id"] == result.clinics["current_cluster"]).all()
+
+
+def test_a_cluster_made_too_small_takes_one_clinic_its_neighbour_can_spare():
+    # Column 5 (K5) has 7,000-patient clinics (42,000) and can spare one; a clinic of
+    # column 6 (K6) closes, leaving K6 at 25,000.
+    bigger = {f"c{r * 6 + 4:03d}": 7_000 for r in range(6)}
+    table = columns_plan(bigger)
+    table["leaving"] = np.where(table["clinic_id"] == "c035", "1", "0")
+    result = plan(table, mode="replan")
+    assert_valid(result)
+    moved = result.changes[result.changes["to_cluster"] != ""]
+    assert len(moved) == 1
+    assert moved.iloc[0]["from_cluster"] == "K5" and moved.iloc[0]["to_cluster"] == "K6"
+    k6 = result.clusters.set_index("cluster_id").loc["K6"]
+    assert k6["patients"] == 32_000
+    assert k6["patients_gained"] == 7_000 and k6["patients_lost"] == 5_000
+    assert k6["patients_before"] == 30_000
+
+
+def test_a_cluster_that_cannot_be_topped_up_is_shared_out_to_its_neighbours():
+    table = columns_plan()
+    table["leaving"] = np.where(table["clinic_id"] == "c035", "1", "0")
+    result = plan(table, mode="replan")
+    assert_valid(result)
+    assert "K6" not in set(result.clusters["cluster_id"])
+    moved = result.changes[result.changes["to_cluster"] != ""]
+    assert len(moved) == 5 and set(moved["from_cluster"]) == {"K6"}
+    assert result.n_clusters == 5
+
+
+def test_a_split_cluster_keeps_its_biggest_piece_and_new_clinics_join_a_neighbour():
+    table = columns_plan()
+    # c000 is put in K6 on paper, far from the rest of K6: it is moved back beside K1.
+    table.loc[table["clinic_id"] == "c000", "existing_cluster"] = "K6"
+    table.loc[table["clinic_id"] == "c001", "existing_cluster"] = ""  # a new clinic
+    result = plan(table, mode="replan")
+    assert_valid(result)
+    where = cluster_of(result)
+    assert where["c000"] in {"K1", "K2"} and where["c001"] in {"K1", "K2"}
+    assert set(result.changes["clinic_id"]) <= {"c000", "c001", "c006", "c007"}
