@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import geopandas as gpd
@@ -12,12 +14,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.areas import assign_areas
 from planner.assemble import Run, assemble
-from planner.boundaries import assign_areas, boundary_mode, planning_units
+from planner.boundaries import Units, boundary_mode, planning_units
 from planner.choices import Choices, choices_from_table, unknown_ids
 from planner.errors import PlannerError, Problem, ValidationError
-from planner.geography import build_geography
+from planner.geography import Geography, build_geography
 from planner.locks import solve_with_choices
+from planner.outcome import Conflict
 from planner.repair import Sizes
 from planner.replan import replan
 from planner.result import PlanResult
@@ -148,6 +152,7 @@ def plan(
     name = source or str(table.attrs.get("source", "<clinics>"))
     table = _with_areas(table, municipalities, municipality_key, regions, region_key)
     wanted = _choices(table, choices, lock, name, int(clinics.attrs.get("first_row", 2)))
+    wanted, rejected = _known_targets(wanted)
     bmode = boundary_mode(boundaries, list(table.columns))
     active = np.flatnonzero(~table["clinic_id"].isin(wanted.leaving).to_numpy())
     if len(active) == 0:
@@ -162,21 +167,14 @@ def plan(
         areas=region,
     )
     built = time.perf_counter()
-    xy = np.column_stack([sub.geometry.x, sub.geometry.y])
-    patients, doctors = sub["patients"].to_numpy(), sub["doctors"].to_numpy()
     ids = sub["clinic_id"].astype(str).to_numpy()
-    units = planning_units(
-        geo.adjacency,
-        patients,
-        doctors,
-        xy,
-        rules=rules,
-        mode="region" if mode == "replan" and bmode == "municipality" else bmode,
-        region=region,
-        municipality=_column(sub, "municipality"),
-        together=[] if mode == "replan" else _together(ids, wanted),
+    sizes = Sizes(
+        sub["patients"].to_numpy(),
+        sub["doctors"].to_numpy(),
+        np.column_stack([sub.geometry.x, sub.geometry.y]),
+        rules,
     )
-    sizes = Sizes(patients, doctors, xy, rules)
+    units = _units(geo, sub, sizes, bmode, mode, [] if mode == "replan" else _together(ids, wanted))
 
     def solve(instance: Instance) -> np.ndarray:
         return solver(instance, rules, rng, time_limit=time_limit, progress=progress)
@@ -187,6 +185,7 @@ def plan(
         solved = solve_with_choices(
             ids, units.adjacency, sizes, wanted, solve, links=_link_positions(geo.links, ids)
         )
+    solved.conflicts[:0] = rejected
     solved_at = time.perf_counter()
     run = Run(table, active, geo, units, solved, wanted, rules, seed, method, mode)
     result = assemble(run)
@@ -202,6 +201,28 @@ def plan(
         result.metrics["runtime_s"]["total"],
     )
     return result
+
+
+def _units(
+    geo: Geography,
+    sub: gpd.GeoDataFrame,
+    sizes: Sizes,
+    bmode: str,
+    mode: str,
+    together: list[tuple[str, np.ndarray]],
+) -> Units:
+    """Planning units within the boundaries; re-planning keeps only region boundaries."""
+    return planning_units(
+        geo.adjacency,
+        sizes.patients,
+        sizes.doctors,
+        sizes.xy,
+        rules=sizes.rules,
+        mode="region" if mode == "replan" and bmode == "municipality" else bmode,
+        region=_column(sub, "region") if bmode != "none" else None,
+        municipality=_column(sub, "municipality"),
+        together=together,
+    )
 
 
 def _column(table: pd.DataFrame, column: str) -> np.ndarray | None:
@@ -260,6 +281,31 @@ def _choices(
             ]
         )
     return wanted
+
+
+def _known_targets(wanted: Choices) -> tuple[Choices, list[Conflict]]:
+    """Drop proposals naming a cluster the current plan does not have, as conflicts.
+
+    A proposal moves a clinic into a cluster of the plan the reviewer saw; without that plan
+    (``existing_cluster`` or ``--current``) the cluster's name means nothing, and honouring
+    it would lock the clinic into a new cluster of its own.
+    """
+    size = Counter(wanted.existing.values())
+    rejected: list[Conflict] = []
+    proposed = {}
+    for clinic, target in sorted(wanted.proposed.items()):
+        if size[target] > (wanted.existing.get(clinic) == target):
+            proposed[clinic] = target
+            continue
+        where = (
+            "no current plan was given (add the plan the proposal was made on, e.g. "
+            "--current PLAN/assignments.csv)"
+            if not wanted.existing
+            else "no other clinic of the current plan is in it"
+        )
+        detail = f"proposed for cluster {target}, but {where}; not honoured"
+        rejected.append(Conflict("proposal", clinic, detail))
+    return replace(wanted, proposed=proposed), rejected
 
 
 def _together(ids: np.ndarray, wanted: Choices) -> list[tuple[str, np.ndarray]]:

@@ -15,12 +15,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import geopandas as gpd
 import numpy as np
-import shapely
 
 from planner.adjacency import Adjacency
-from planner.errors import PlannerError, Problem
+from planner.areas import assign_areas
+from planner.errors import PlannerError
 from planner.rules import Rules
 
 __all__ = [
@@ -37,8 +36,6 @@ log = logging.getLogger(__name__)
 
 #: Accepted values of the boundary option.
 BOUNDARY_MODES = ("auto", "none", "region", "municipality")
-#: A clinic off every polygon (a generalised coastline) takes the nearest within this.
-SNAP_KM = 5.0
 _EXHAUSTIVE = 3  # merges of up to this many neighbours are searched exhaustively
 
 
@@ -97,59 +94,6 @@ def boundary_mode(mode: str, columns: Sequence[str]) -> str:
             f"boundaries = '{mode}' needs a '{needed}' column or a {needed} boundary file"
         )
     return mode
-
-
-def assign_areas(
-    points: gpd.GeoSeries,
-    polygons: gpd.GeoDataFrame,
-    key: str,
-    *,
-    source: str,
-    ids: Sequence[str] | None = None,
-) -> tuple[list[str], list[Problem]]:
-    """Name the polygon each point lies in (point in polygon).
-
-    Parameters
-    ----------
-    points
-        Clinic locations, any CRS.
-    polygons
-        Boundary polygons with the column ``key`` (e.g. from
-        :func:`planner.io.read_polygons`).
-    key
-        Column naming the areas (e.g. ``KOMNAVN``).
-    source
-        The boundary file, for messages.
-    ids
-        Clinic ids, for messages (default: the 1-based position).
-
-    Returns
-    -------
-    names, problems
-        The area name per point (``""`` when none), and a problem per point farther than
-        5 km from every polygon.
-    """
-    if key not in polygons.columns:
-        raise PlannerError(f"{source}: column '{key}' is not in the boundary file")
-    crs = points.estimate_utm_crs() if points.crs.is_geographic else points.crs
-    pts = points.to_crs(crs).to_numpy()
-    polys = polygons.to_crs(crs)
-    geoms = polys.geometry.to_numpy()
-    names = polys[key].astype(str).to_numpy()
-    tree = shapely.STRtree(geoms)
-    hit_pt, hit_poly = tree.query(pts, predicate="within")
-    out = np.full(len(pts), "", dtype=object)
-    out[hit_pt[::-1]] = names[hit_poly[::-1]]  # the first polygon wins
-    problems: list[Problem] = []
-    for i in np.flatnonzero(out == ""):
-        j, dist = tree.query_nearest(pts[i], return_distance=True)
-        if len(j) and float(dist[0]) <= SNAP_KM * 1_000:
-            out[i] = names[int(j[0])]
-        else:
-            who = ids[i] if ids is not None else str(i + 1)
-            msg = f"clinic '{who}' lies more than {SNAP_KM:g} km outside every area of the file"
-            problems.append(Problem(source, None, key, msg))
-    return [str(v) for v in out], problems
 
 
 def _atoms(adjacency: Adjacency, region: np.ndarray, muni: np.ndarray) -> np.ndarray:
@@ -399,7 +343,12 @@ def _units(merger: _Merger, atom, adjacency: Adjacency, mode: str, conflicts) ->
     _, unit = np.unique(roots, return_inverse=True)
     unit = unit.reshape(-1)
     n = adjacency.n
-    edges = [(i, int(j)) for i in range(n) for j in adjacency.neighbours(i) if unit[i] == unit[j]]
+    edges = [
+        (i, int(j))
+        for i in range(n)
+        for j in adjacency.neighbours(i)
+        if i < j and unit[i] == unit[j]
+    ]
     merges = tuple(m for _, m in merger.merges)
     by_unit: dict[int, list[int]] = {}
     first_clinic = {int(a): i for i, a in reversed(list(enumerate(atom.tolist())))}
@@ -439,11 +388,22 @@ def crossing_reasons(
             for u in sorted(set(units.unit[nodes].tolist()))
             for k in units.unit_merges.get(u, [])
         ]
-        found = [m.reason for m in merges if munis & _plain(m.cause)]
+        found = [m for m in merges if munis & _plain(m.cause)]
         if not found:
-            found = [m.reason for m in merges if len(munis & _plain(m.municipalities)) > 1]
-        out[int(c)] = "; ".join(dict.fromkeys(found)) or "its municipalities form one planning unit"
+            found = [m for m in merges if len(munis & _plain(m.municipalities)) > 1]
+        reasons = [_reason_here(m, munis) for m in found]
+        out[int(c)] = (
+            "; ".join(dict.fromkeys(reasons)) or "its municipalities form one planning unit"
+        )
     return out
+
+
+def _reason_here(merge: Merge, munis: set[str]) -> str:
+    """A merge's reason, saying which part of the merged unit this cluster holds."""
+    if _plain(merge.municipalities) <= munis:
+        return merge.reason
+    here = ", ".join(sorted(munis & _plain(merge.municipalities)))
+    return f"{merge.reason} (they are planned as one unit; this cluster holds {here})"
 
 
 def _plain(names: Sequence[str]) -> set[str]:

@@ -38,6 +38,7 @@ once, naming the file and the key.  Flags given on the command line override the
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -168,6 +169,12 @@ def load_config(path: str | Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ValidationError([Problem(source, None, None, "file not found")]) from None
+    except IsADirectoryError:
+        msg = "is a directory, not a TOML file"
+        raise ValidationError([Problem(source, None, None, msg)]) from None
+    except OSError as exc:
+        msg = f"cannot read the file: {exc.strerror or exc}"
+        raise ValidationError([Problem(source, None, None, msg)]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ValidationError([Problem(source, None, None, f"not valid TOML: {exc}")]) from None
     problems: list[Problem] = []
@@ -227,10 +234,25 @@ def _toml_value(value: Any) -> str:
     return f'"{text}"'
 
 
-def config_toml(settings: Mapping[str, Any], *, header: str = "") -> str:
+def _path_from(value: Any, base: str | Path | None) -> str:
+    """A path as seen from ``base`` (the directory the TOML file goes in), or as given."""
+    if base is None:
+        return str(value)
+    target = Path(value).absolute()
+    try:
+        return Path(os.path.relpath(target, Path(base).absolute())).as_posix()
+    except ValueError:  # another drive (Windows): only an absolute path works
+        return str(target)
+
+
+def config_toml(
+    settings: Mapping[str, Any], *, header: str = "", base: str | Path | None = None
+) -> str:
     """The settings as a TOML file that :func:`load_config` reads back.
 
-    Paths are written as given (relative to where the planner ran).
+    Paths are written as given, or, with ``base`` (the directory the file is written in),
+    relative to it, so that :func:`load_config` (which reads paths relative to the file)
+    finds the same files wherever the planner ran.
 
     >>> print(config_toml({"min_patients": 25000, "lock": "top_up"}).strip())
     [rules]
@@ -251,6 +273,7 @@ def config_toml(settings: Mapping[str, Any], *, header: str = "") -> str:
                 tables.append(f"\n[{section}.{key}]")
                 tables += [f"{k} = {_toml_value(v)}" for k, v in value.items()]
             else:
+                value = _path_from(value, base) if kind == _PATH else value
                 body.append(f"{key} = {_toml_value(value)}")
         if body or tables:
             lines += [*([""] if lines else []), f"[{section}]", *body, *tables]

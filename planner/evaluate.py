@@ -200,8 +200,12 @@ def can_split(
                 nb[i] |= 1 << pos[int(j)]
     # Every bipartition once: the side holding clinic 0 is 1 + 2 * mask.
     masks = np.arange(1 << (m - 1), dtype=np.int64) * 2 + 1
-    bits = (masks[:, None] >> np.arange(m)) & 1
-    side_p, side_g = bits @ pat, bits @ gps
+    side_p = np.zeros(len(masks), dtype=np.int64)
+    side_g = np.zeros(len(masks), dtype=np.int64)
+    for b in range(m):
+        bit = (masks >> b) & 1
+        side_p += bit * pat[b]
+        side_g += bit * gps[b]
     ok = _valid_sizes(side_p, side_g, rules) & _valid_sizes(
         pat.sum() - side_p, gps.sum() - side_g, rules
     )

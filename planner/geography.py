@@ -300,16 +300,28 @@ def _nearest_links(
         parent[ri] = rj
         graph.add_edge(i, j, kind="link")
         rows.append((i, j, "nearest", None))
-    roots = {find(c) for c in range(k)}
-    unlinked: tuple[int, ...] = ()
-    if len(roots) > 1:
-        unlinked = tuple(sorted(roots))
+    unlinked = _apart(labels, [find(c) for c in range(k)], area)
+    if unlinked:
         log.warning(
             "%d land masses stay apart: no clinic across the water within %.0f km",
-            len(roots),
+            len(unlinked),
             max_m / 1_000,
         )
     return rows, unlinked
+
+
+def _apart(labels: np.ndarray, root: list[int], area: np.ndarray | None) -> tuple[int, ...]:
+    """The joined land masses left apart from another mass of their own area.
+
+    Links never cross areas, so each area's land is one mass at best: a mass alone in its
+    area is as joined as it can be and is not reported.
+    """
+    first = [int(np.flatnonzero(labels == c)[0]) for c in range(len(root))]
+    masses: dict[object, set[int]] = {}
+    for c, r in enumerate(root):
+        key = None if area is None else area[first[c]]
+        masses.setdefault(key, set()).add(r)
+    return tuple(sorted(r for roots in masses.values() if len(roots) > 1 for r in roots))
 
 
 def _link_frame(

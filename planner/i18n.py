@@ -128,6 +128,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "report_method": ("Method", "Metode"),
     "report_total": ("Total", "I alt"),
     "report_map": ("Open the map", "Åbn kortet"),
+    "report_conflicts": ("Choices not honoured as asked", "Ønsker der ikke kunne opfyldes"),
+    "choice": ("Choice", "Ønske"),
+    "detail": ("Detail", "Forklaring"),
+    "regions": ("Regions", "Regioner"),
     "report_links": ("Links across water", "Forbindelser over vand"),
     # Diff
     "diff_title": ("Comparison of two plans", "Sammenligning af to planer"),

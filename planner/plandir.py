@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -116,44 +118,36 @@ def load_plan(plan_dir: str | Path) -> PlanResult:
         When a needed file is missing.
     """
     plan_dir = Path(plan_dir)
+    with _readable(plan_dir):
+        return _load_plan(plan_dir)
+
+
+@contextmanager
+def _readable(plan_dir: Path) -> Iterator[None]:
+    """Turn a damaged plan file (bad JSON, GeoJSON or CSV; a missing column) into one error."""
+    try:
+        yield
+    except PlannerError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise PlannerError(
+            f"{plan_dir}: a plan file cannot be read ({type(exc).__name__}: {exc}); "
+            "write the plan again with 'planner plan --out DIR'"
+        ) from exc
+
+
+def _load_plan(plan_dir: Path) -> PlanResult:
     clinics = gpd.read_file(_need(plan_dir, "clinics.geojson"))
     clusters = gpd.read_file(_need(plan_dir, "clusters.geojson"))
     if clusters.empty:
         clusters = _empty(_CLUSTER_COLUMNS)
-    summary = json.loads(_need(plan_dir, "summary.json").read_text(encoding="utf-8"))
+    summary = _read_summary(plan_dir)
     crs = clinics.estimate_utm_crs() if len(clinics) else "EPSG:3857"
-    clinics = clinics.to_crs(crs)
+    clinics = _typed_clinics(clinics.to_crs(crs))
     clusters = clusters.to_crs(crs)
-    for col in ("clinic_id", "name", "status", "reason"):
-        clinics[col] = clinics[col].fillna("").astype(str)
-    clinics["cluster_id"] = _blank_to_none(clinics["cluster_id"])
-    if "current_cluster" in clinics.columns:
-        clinics["current_cluster"] = _blank_to_none(clinics["current_cluster"])
-    for col in ("patients", "doctors"):
-        clinics[col] = pd.to_numeric(clinics[col], errors="coerce").fillna(0).astype(int)
-
-    position = {cid: i for i, cid in enumerate(clinics["clinic_id"])}
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(clinics)))
-    if "neighbours" in clinics.columns:
-        for i, text in enumerate(clinics["neighbours"].fillna("")):
-            for other in filter(None, str(text).split(NEIGHBOUR_SEP)):
-                if other in position:
-                    graph.add_edge(i, position[other], kind="border")
-        clinics = clinics.drop(columns="neighbours")
-
-    links_path = plan_dir / "links.geojson"
-    links = gpd.read_file(links_path) if links_path.is_file() else gpd.GeoDataFrame()
-    if links.empty:
-        links = _empty(_LINK_COLUMNS)
-    links = links.to_crs(crs)
-
-    unassigned_path = plan_dir / "unassigned.csv"
-    unassigned = (
-        pd.read_csv(unassigned_path, dtype={"clinic_id": str, "name": str})
-        if unassigned_path.is_file()
-        else pd.DataFrame(columns=["clinic_id", "name", "patients", "reason"])
-    )
+    graph = _neighbour_graph(clinics)
+    clinics = clinics.drop(columns="neighbours", errors="ignore")
+    links = _read_optional_geojson(plan_dir / "links.geojson", _LINK_COLUMNS).to_crs(crs)
     ids = {cid: k for k, cid in enumerate(clusters["cluster_id"])}
     labels = np.array([ids.get(c, -1) if c else -1 for c in clinics["cluster_id"]])
     land = shapely.union_all(clusters.geometry.to_numpy()) if len(clusters) else None
@@ -164,7 +158,9 @@ def load_plan(plan_dir: str | Path) -> PlanResult:
     return PlanResult(
         clinics=clinics,
         clusters=clusters,
-        unassigned=unassigned,
+        unassigned=_read_optional_csv(
+            plan_dir / "unassigned.csv", ["clinic_id", "name", "patients", "reason"]
+        ),
         links=links,
         territories=_territories(clinics.geometry, land),
         graph=graph,
@@ -174,7 +170,56 @@ def load_plan(plan_dir: str | Path) -> PlanResult:
         seed=int(summary.get("seed", 0)),
         method=str(summary.get("method", "")),
         config=dict(summary.get("config") or {}),
+        conflicts=_read_optional_csv(plan_dir / "conflicts.csv", ["kind", "clinics", "detail"]),
     )
+
+
+def _read_summary(plan_dir: Path) -> dict[str, Any]:
+    path = _need(plan_dir, "summary.json")
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:  # bad JSON or bad UTF-8
+        raise PlannerError(f"{path}: not a plan summary (not valid JSON: {exc})") from exc
+    if not isinstance(summary, dict):
+        raise PlannerError(f"{path}: not a plan summary (a JSON object is expected)")
+    return summary
+
+
+def _typed_clinics(clinics: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Clinics as read back, with text, cluster and count columns in the planner's types."""
+    for col in ("clinic_id", "name", "status", "reason"):
+        clinics[col] = clinics[col].fillna("").astype(str)
+    clinics["cluster_id"] = _blank_to_none(clinics["cluster_id"])
+    if "current_cluster" in clinics.columns:
+        clinics["current_cluster"] = _blank_to_none(clinics["current_cluster"])
+    for col in ("patients", "doctors"):
+        clinics[col] = pd.to_numeric(clinics[col], errors="coerce").fillna(0).astype(int)
+    return clinics
+
+
+def _neighbour_graph(clinics: gpd.GeoDataFrame) -> nx.Graph:
+    """The contiguity graph from the ``neighbours`` recorded per clinic."""
+    position = {cid: i for i, cid in enumerate(clinics["clinic_id"])}
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(clinics)))
+    if "neighbours" in clinics.columns:
+        for i, text in enumerate(clinics["neighbours"].fillna("")):
+            for other in filter(None, str(text).split(NEIGHBOUR_SEP)):
+                if other in position:
+                    graph.add_edge(i, position[other], kind="border")
+    return graph
+
+
+def _read_optional_geojson(path: Path, columns: list[str]) -> gpd.GeoDataFrame:
+    frame = gpd.read_file(path) if path.is_file() else gpd.GeoDataFrame()
+    return _empty(columns) if frame.empty else frame
+
+
+def _read_optional_csv(path: Path, columns: list[str]) -> pd.DataFrame:
+    """A table the plan wrote, or an empty one with its columns when the file is absent."""
+    if not path.is_file():
+        return pd.DataFrame(columns=columns)
+    return pd.read_csv(path, dtype={c: str for c in columns if c != "patients"})
 
 
 def load_assignments(plan_dir: str | Path) -> pd.DataFrame:
@@ -184,6 +229,11 @@ def load_assignments(plan_dir: str | Path) -> pd.DataFrame:
     patients 0, so moves are found but not weighed).
     """
     plan_dir = Path(plan_dir)
+    with _readable(plan_dir):
+        return _load_assignments(plan_dir)
+
+
+def _load_assignments(plan_dir: Path) -> pd.DataFrame:
     path = plan_dir / "clinics.geojson"
     if path.is_file():
         frame = pd.DataFrame(gpd.read_file(path).drop(columns="geometry"))

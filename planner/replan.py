@@ -40,6 +40,8 @@ class _State:
         )
         self.pinned = np.isin(self.ids.astype(str), list(choices.proposed))
         self.conflicts: list[Conflict] = []
+        # Clusters held below the size rule by pinned clinics; listed if still small at the end.
+        self.stuck: dict[int, Conflict] = {}
 
     def new_label(self, name: str) -> int:
         k = max(self.names, default=-1) + 1
@@ -165,13 +167,11 @@ def _fix_small(st: _State) -> None:
             continue
         if st.pinned[nodes].any():
             keep = "; ".join(st.ids[nodes[st.pinned[nodes]]].tolist())
-            st.conflicts.append(
-                Conflict(
-                    "proposal",
-                    keep,
-                    f"cluster {st.names[c]} stays below the size rule: its proposed clinics "
-                    "may not move and its neighbours cannot spare enough",
-                )
+            st.stuck[c] = Conflict(
+                "proposal",
+                keep,
+                f"cluster {st.names[c]} stays below the size rule: its proposed clinics "
+                "may not move and its neighbours cannot spare enough",
             )
             continue
         saved = st.labels.copy()
@@ -252,6 +252,7 @@ def replan(
     _attach(st, np.flatnonzero(st.labels < 0))
     _fix_small(st)
     _split_big(st, solve)
+    st.conflicts += [x for c, x in sorted(st.stuck.items()) if not st.big(c)]
     labels, mapping = compact_labels(st.labels)
     names = {mapping[k]: v for k, v in st.names.items() if k in mapping}
     moved = int((labels >= 0).sum())

@@ -186,23 +186,11 @@ def report_html(result: PlanResult, *, lang: str = "en", map_file: str | None = 
         A complete HTML document.
     """
     check_lang(lang)
-    cols: list[Column] = [
-        (label("cluster", lang), "cluster_id", "text"),
-        (label("patients", lang), "patients", "int"),
-        (label("gps", lang), "doctors", "int"),
-        (label("clinics", lang), "clinics", "int"),
-        (label("municipalities", lang), "municipalities", "text"),
-        (label("budget", lang), "budget_dkk", "kr"),
-        (label("startup", lang), "startup_dkk", "kr"),
-        (label("meeting_clinic", lang), "meeting_clinic", "text"),
-        (label("farthest", lang) + f" ({label('km', lang)})", "farthest_km", "km"),
-        (label("status", lang), "status", "status"),
-    ]
     clusters = pd.DataFrame(result.clusters.drop(columns="geometry"))
     crossings = crossing_flags(clusters)
     if (crossings != "").any():
         clusters["crossing_note"] = crossings
-        cols.append((label("crossings", lang), "crossing_note", "text"))
+    cols = _cluster_columns(clusters, lang)
     sums = ("patients", "doctors", "clinics", "budget_dkk", "startup_dkk")
     totals = {k: clusters[k].sum() for k in sums} if len(clusters) else None
     left = table_html(
@@ -229,8 +217,50 @@ def report_html(result: PlanResult, *, lang: str = "en", map_file: str | None = 
         table_html(clusters, cols, lang, totals=totals),
         f"<h2>{_esc(label('report_left_out', lang))}</h2>",
         left if len(result.unassigned) else f"<p>{_esc(label('report_left_out_none', lang))}</p>",
+        _conflicts(result, lang),
     ]
     return _page(label("report_title", lang), "\n".join(body), lang)
+
+
+def _cluster_columns(clusters: pd.DataFrame, lang: str) -> list[Column]:
+    """The cluster table's columns; regions and crossings only where there are some."""
+    cols: list[Column] = [
+        (label("cluster", lang), "cluster_id", "text"),
+        (label("patients", lang), "patients", "int"),
+        (label("gps", lang), "doctors", "int"),
+        (label("clinics", lang), "clinics", "int"),
+        (label("municipalities", lang), "municipalities", "text"),
+        (label("budget", lang), "budget_dkk", "kr"),
+        (label("startup", lang), "startup_dkk", "kr"),
+        (label("meeting_clinic", lang), "meeting_clinic", "text"),
+        (label("coordinator", lang), "coordinator_clinic", "text"),
+        (label("farthest", lang) + f" ({label('km', lang)})", "farthest_km", "km"),
+        (label("status", lang), "status", "status"),
+    ]
+    if "regions" in clusters.columns and clusters["regions"].fillna("").astype(str).ne("").any():
+        cols.insert(5, (label("regions", lang), "regions", "text"))
+    if "coordinator_clinic" not in clusters.columns:
+        cols = [c for c in cols if c[1] != "coordinator_clinic"]
+    if "crossing_note" in clusters.columns:
+        cols.append((label("crossings", lang), "crossing_note", "text"))
+    return cols
+
+
+def _conflicts(result: PlanResult, lang: str) -> str:
+    """The choices not honoured as asked (empty when every choice was honoured)."""
+    conflicts = getattr(result, "conflicts", None)
+    if conflicts is None or conflicts.empty:
+        return ""
+    table = table_html(
+        conflicts,
+        [
+            (label("choice", lang), "kind", "text"),
+            (label("clinics", lang), "clinics", "text"),
+            (label("detail", lang), "detail", "text"),
+        ],
+        lang,
+    )
+    return f"<h2>{_esc(label('report_conflicts', lang))}</h2>\n{table}"
 
 
 def diff_html(diff: PlanDiff, name_a: str, name_b: str, *, lang: str = "en") -> str:

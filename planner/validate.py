@@ -29,7 +29,7 @@ from planner.errors import PlannerError, Problem, ValidationError
 from planner.io import table_from_geodataframe
 from planner.rules import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 
-__all__ = ["COLUMN_FLAGS", "to_metric", "validate_clinics"]
+__all__ = ["COLUMN_FLAGS", "parse_count", "to_metric", "validate_clinics"]
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +114,18 @@ def _parse_whole(value: object) -> int:
     return int(number)
 
 
+def parse_count(value: object) -> int | None:
+    """A patient or GP count as validation reads it, or None when it is not one.
+
+    >>> parse_count("3 000"), parse_count("3000,0"), parse_count(""), parse_count("many")
+    (3000, 3000, None, None)
+    """
+    try:
+        return _parse_whole(value)
+    except _CellError:
+        return None
+
+
 def _parse_coordinate(column: str) -> Callable[[object], float]:
     low, high = _RANGES[column]
 
@@ -124,6 +136,13 @@ def _parse_coordinate(column: str) -> Callable[[object], float]:
         return number
 
     return parse
+
+
+#: Other ways to supply a required column, named in the message when it is missing.
+_ALTERNATIVES = {
+    "doctors": ", or --patients-per-gp N to estimate GPs as patients / N",
+    "patients": ", or --patients FILE to count them from a patient list",
+}
 
 
 def _column_problems(df: pd.DataFrame, source: str) -> list[Problem]:
@@ -141,7 +160,7 @@ def _column_problems(df: pd.DataFrame, source: str) -> list[Problem]:
                     column,
                     f"required column '{column}' is missing; columns present: "
                     f"{', '.join(present) or '(none)'}; use {COLUMN_FLAGS[column]} "
-                    f"to name the {column} column",
+                    f"to name the {column} column{_ALTERNATIVES.get(column, '')}",
                 )
             )
     if len(df) == 0:

@@ -8,7 +8,7 @@ import shapely
 
 from planner import Rules, ValidationError, plan
 from planner.adjacency import Adjacency
-from planner.boundaries import boundary_mode, planning_units
+from planner.boundaries import boundary_mode, crossing_reasons, planning_units
 
 LAT0, LON0, DLAT, DLON = 55.0, 10.0, 0.01, 0.016
 
@@ -118,6 +118,22 @@ def test_a_big_municipality_stands_alone_and_edges_to_it_are_cut():
     assert units.merges == ()
 
 
+def test_the_log_counts_the_edges_cut_once_each(caplog):
+    adj = Adjacency.from_edges(4, [(0, 1), (1, 2), (2, 3)])
+    with caplog.at_level("INFO", logger="planner.boundaries"):
+        planning_units(
+            adj,
+            np.full(4, 20_000),
+            np.ones(4, dtype=int),
+            np.zeros((4, 2)),
+            rules=Rules(),
+            mode="municipality",
+            region=["R"] * 4,
+            municipality=["A", "A", "B", "B"],
+        )
+    assert "2 planning units, 1 edges cut" in caplog.text
+
+
 def test_boundary_mode_is_resolved_from_the_columns_and_checked():
     assert boundary_mode("auto", ["region"]) == "region"
     with pytest.raises(ValueError, match="needs a 'municipality' column"):
@@ -140,3 +156,24 @@ def test_clinics_are_placed_in_boundary_polygons():
     far = pd.concat([table, grid(1, 1, prefix="far").assign(lat=57.0)])
     with pytest.raises(ValidationError, match="far000"):
         plan(far, municipalities=polygons, municipality_key="KOMNAVN")
+
+
+def test_a_crossing_reason_says_which_part_of_a_merged_unit_the_cluster_holds():
+    # A(20,000) - C(5,000) - B(40,000): C joins B, then A joins the unit of B and C.  A
+    # cluster of A and C is told it holds A and C of that unit, not that it joined B.
+    adj = Adjacency.from_edges(5, [(0, 1), (1, 2), (2, 3), (3, 4)])
+    municipality = ["A", "A", "C", "B", "B"]
+    units = planning_units(
+        adj,
+        np.array([10_000, 10_000, 5_000, 20_000, 20_000]),
+        np.ones(5, dtype=int),
+        np.column_stack([np.arange(5) * 1_000.0, np.zeros(5)]),
+        rules=Rules(),
+        mode="municipality",
+        region=["R"] * 5,
+        municipality=municipality,
+    )
+    reasons = crossing_reasons(np.array([0, 0, 0, 1, 1]), municipality, units)
+    assert set(reasons) == {0}
+    assert "A (20,000 patients) is too small" in reasons[0]
+    assert "this cluster holds A, C" in reasons[0]

@@ -159,3 +159,13 @@ def test_the_callers_table_is_not_modified_by_choices():
     before = table.copy()
     plan(table)
     pd.testing.assert_frame_equal(table, before)
+
+
+def test_a_proposal_without_the_plan_it_was_made_on_is_listed_not_locked_alone():
+    # Honouring "c000 -> C02" with no current plan would lock c000 alone in a cluster C02
+    # of 5,000 patients; it is listed instead, with the fix, and the plan stays valid.
+    result = plan(grid(), choices=Choices(proposed={"c000": "C02"}))
+    assert result.complete
+    assert (result.clusters["status"] == "ok").all()
+    conflict = result.conflicts.set_index("clinics").loc["c000"]
+    assert conflict["kind"] == "proposal" and "--current" in conflict["detail"]

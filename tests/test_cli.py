@@ -255,3 +255,82 @@ def test_boundaries_flag_and_crossings_file(tmp_path):
     assert 'mode = "none"' in (out2 / "config.toml").read_text()
     bad = runner.invoke(app, ["plan", str(src), "--out", str(out2), "--boundaries", "county"])
     assert bad.exit_code == 2 and "--boundaries must be one of" in bad.output
+
+
+def test_bad_lang_or_method_is_a_usage_error_before_any_planning(tmp_path):
+    src = _grid_csv(tmp_path / "clinics.csv", rows=2, cols=2)
+    out = tmp_path / "out"
+    for flag, value in (("--lang", "de"), ("--method", "bogus")):
+        result = runner.invoke(app, ["plan", str(src), "--out", str(out), flag, value])
+        assert result.exit_code == 2, result.output
+        assert f"{flag} must be one of" in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert not out.exists()
+
+
+def test_an_output_path_that_is_a_file_is_a_usage_error(tmp_path):
+    src = _grid_csv(tmp_path / "clinics.csv", rows=2, cols=2)
+    target = tmp_path / "taken"
+    target.write_text("not a directory", encoding="utf-8")
+    result = runner.invoke(app, ["plan", str(src), "--out", str(target), "--quiet"])
+    assert result.exit_code == 2, result.output
+    assert "is a file" in result.output
+    assert target.read_text(encoding="utf-8") == "not a directory"
+
+
+def test_a_directory_given_as_config_is_reported_not_a_traceback(tmp_path):
+    result = runner.invoke(app, ["plan", "--config", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "is a directory" in result.output
+
+
+def test_the_written_config_plans_again_from_anywhere(tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    _grid_csv(work / "clinics.csv", rows=2, cols=3)
+    monkeypatch.chdir(work)
+    args = ["plan", "clinics.csv", "--out", "plans/first", "--quiet", "--no-map"]
+    args += ["--min-patients", "10000"]
+    assert runner.invoke(app, args).exit_code == 0
+    config = work / "plans" / "first" / "config.toml"
+    assert 'clinics = "../../clinics.csv"' in config.read_text(encoding="utf-8")
+    first = (work / "plans" / "first" / "assignments.csv").read_bytes()
+    monkeypatch.chdir(tmp_path)
+    again = runner.invoke(app, ["plan", "--config", str(config), "--quiet", "--no-map"])
+    assert again.exit_code == 0, again.output
+    assert (work / "plans" / "first" / "assignments.csv").read_bytes() == first
+
+
+def test_files_of_an_earlier_plan_are_not_left_behind(tmp_path):
+    src = _grid_csv(tmp_path / "clinics.csv", existing_cluster=lambda r, c: f"K{c // 2}")
+    out = tmp_path / "out"
+    base = ["plan", str(src), "--out", str(out), "--quiet"]
+    assert runner.invoke(app, [*base, "--replan"]).exit_code == 0
+    assert (out / "changes.csv").exists() and (out / "map.html").exists()
+    plain = _grid_csv(tmp_path / "plain.csv")
+    again = ["plan", str(plain), "--out", str(out), "--quiet", "--no-map"]
+    assert runner.invoke(app, again).exit_code == 0
+    assert not (out / "changes.csv").exists()
+    assert not (out / "map.html").exists()
+    assert (out / "assignments.csv").exists()
+
+
+def test_estimated_gps_read_patients_as_validation_does(tmp_path):
+    src = tmp_path / "practices.csv"
+    rows = ["clinic_id;name;lat;lon;patients"]
+    rows += [
+        f"P{i};Practice {i};{52 + 0.01 * (i % 3)};{-1 + 0.015 * (i // 3)};16 000" for i in range(6)
+    ]
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["plan", str(src), "--out", str(out), "--quiet", "--no-map", "--patients-per-gp", "1600"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["totals"]["doctors"] == 6 * 10
+    # A practice without a patient count is one problem (its patients), not two.
+    src.write_text("\n".join([*rows, "P9;New practice;52.05;-1.0;"]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, args)
+    assert result.exit_code == 3
+    assert "row 8, column 'patients'" in result.output
+    assert "column 'doctors'" not in result.output

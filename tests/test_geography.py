@@ -116,6 +116,21 @@ def test_automatic_links_stay_within_an_area_when_areas_are_given():
     assert within.links.iloc[0]["travel"] == pytest.approx(20.0)
 
 
+def test_one_land_mass_per_area_is_not_reported_as_apart(caplog):
+    # Two areas, each joined within itself: nothing stays apart, so no warning.
+    land = shapely.union(shapely.box(0, 0, 10_000, 10_000), shapely.box(10_000, 0, 20_000, 10_000))
+    pts = [(5_000, 5_000), (15_000, 5_000)]
+    with caplog.at_level("WARNING", logger="planner.geography"):
+        geo = build_geography(clinics_at(pts), land=land, areas=["X", "Y"])
+    assert geo.unlinked == ()
+    assert "stay apart" not in caplog.text
+    # A far island of area X beyond the limit is still reported, with its mainland.
+    land = shapely.union(land, shapely.box(200_000, 0, 201_000, 1_000))
+    pts.append((200_500, 500))
+    far = build_geography(clinics_at(pts), land=land, areas=["X", "Y", "X"], link_max_km=50)
+    assert len(far.unlinked) == 2
+
+
 def test_explicit_links_carry_their_travel_cost():
     land = shapely.union(shapely.box(0, 0, 1_000, 1_000), shapely.box(5_000, 0, 6_000, 1_000))
     geo = build_geography(

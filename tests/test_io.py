@@ -14,7 +14,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon, box
 
-import planner.io as pio
+import planner.io.patients as pio
 from planner.errors import PlannerError, ValidationError
 from planner.io import (
     apply_column_map,
@@ -106,6 +106,31 @@ def test_unreadable_files(tmp_path: Path, name: str, content: bytes, message: st
 def test_missing_file_is_a_planner_error(tmp_path: Path) -> None:
     with pytest.raises(PlannerError, match="file not found"):
         read_table(tmp_path / "nope.csv")
+
+
+def test_a_directory_is_named_as_one_by_every_reader(tmp_path: Path) -> None:
+    for reader in (read_table, read_patient_counts, read_land):
+        with pytest.raises(ValidationError, match="is a directory, not a file"):
+            reader(tmp_path)
+    with pytest.raises(ValidationError, match="is a directory, not a file"):
+        read_polygons(tmp_path, name_col="navn")
+
+
+def test_a_table_without_geometries_given_as_land_or_boundaries(tmp_path: Path) -> None:
+    path = write(tmp_path / "kommuner.csv", ["navn;areal", "Ærø;90"], "utf-8")
+    with pytest.raises(ValidationError, match="has no geometries"):
+        read_land(path)
+    with pytest.raises(ValidationError, match="has no geometries"):
+        read_polygons(path, name_col="navn")
+
+
+def test_pipe_separated_files_read_too(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.csv", ["id|name|lat", "1|Hansen, Jens|55,5", "2|B|56"], "utf-8")
+    assert read_table(path).to_dict("list") == {
+        "id": ["1", "2"],
+        "name": ["Hansen, Jens", "B"],
+        "lat": ["55,5", "56"],
+    }
 
 
 # ---------------------------------------------------------------- read_table: spatial

@@ -3,9 +3,12 @@
 import numpy as np
 from test_boundaries import cluster_of, grid
 
-from planner import plan
+from planner import Rules, plan
 from planner.adjacency import Adjacency
+from planner.choices import Choices
 from planner.evaluate import check_plan
+from planner.repair import Sizes
+from planner.replan import replan
 
 
 def columns_plan(patients_of=None):
@@ -69,3 +72,25 @@ def test_a_split_cluster_keeps_its_biggest_piece_and_new_clinics_join_a_neighbou
     where = cluster_of(result)
     assert where["c000"] in {"K1", "K2"} and where["c001"] in {"K1", "K2"}
     assert set(result.changes["clinic_id"]) <= {"c000", "c001", "c006", "c007"}
+
+
+def test_a_proposal_conflict_is_not_reported_once_its_cluster_is_made_valid():
+    # On a path A(10,000, pinned) - B(24,000) - C(30,000): A cannot be topped up at first,
+    # but B is then shared out and A ends at 34,000: no conflict may be left about A.
+    adj = Adjacency.from_edges(6, [(i, i + 1) for i in range(5)])
+    patients = np.array([10_000, 12_000, 12_000, 10_000, 10_000, 10_000])
+    xy = np.column_stack([np.arange(6) * 1_000.0, np.zeros(6)])
+    sizes = Sizes(patients, np.ones(6, dtype=int), xy, Rules())
+    existing = {"n0": "A", "n1": "B", "n2": "B", "n3": "C", "n4": "C", "n5": "C"}
+    wanted = Choices(existing=existing, proposed={"n0": "A"})
+    got = replan([f"n{i}" for i in range(6)], adj, sizes, wanted, lambda instance: None)
+    assert got.labels.tolist() == [0, 0, 0, 1, 1, 1]
+    assert got.conflicts == []
+
+
+def test_a_proposal_for_a_cluster_the_current_plan_lacks_is_not_honoured():
+    table = columns_plan()
+    result = plan(table, mode="replan", choices=Choices(proposed={"c000": "K99"}))
+    assert result.changes.empty
+    conflict = result.conflicts.set_index("clinics").loc["c000"]
+    assert conflict["kind"] == "proposal" and "K99" in conflict["detail"]

@@ -88,6 +88,19 @@ def test_report_lists_every_cluster_with_its_figures(demo_result, written):
     assert re.search(r"<(script|link)[^>]*(src|href)=\"https?:", page) is None
 
 
+def test_report_names_coordinator_and_region_and_lists_choices_not_honoured(demo_result):
+    conflicts = pd.DataFrame(
+        {"kind": ["proposal"], "clinics": ["DEMO0005"], "detail": ["cluster C99 is unknown"]}
+    )
+    page = report_html(dataclasses.replace(demo_result, conflicts=conflicts))
+    head = page.split("<thead>")[1].split("</thead>")[0]  # the cluster table
+    assert "Suggested coordinator" in head and "Regions" in head
+    for row in demo_result.clusters.itertuples():
+        assert f"<td>{row.coordinator_clinic}</td>" in page
+    assert "Choices not honoured as asked" in page and "cluster C99 is unknown" in page
+    assert "Choices not honoured" not in report_html(demo_result)
+
+
 def test_report_in_danish_lists_left_out_clinics(demo_result):
     unassigned = pd.DataFrame(
         {"clinic_id": ["X1"], "name": ["Ø-lægen"], "patients": [1234], "reason": ["an island"]}

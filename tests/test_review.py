@@ -134,3 +134,28 @@ def test_plan_without_any_cluster_round_trips(tmp_path):
     assert loaded.clusters.empty and loaded.clinics["cluster_id"].isna().all()
     page = render_map(loaded).get_root().render()
     assert "Clinics left out: 2" in page
+
+
+def test_load_plan_keeps_the_choices_not_honoured(tmp_path, plan_dir):
+    for path in plan_dir.iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    assert load_plan(tmp_path).conflicts.empty
+    (tmp_path / "conflicts.csv").write_text(
+        "kind,clinics,detail\nproposal,DEMO0005,cluster C99 is not in the plan\n", encoding="utf-8"
+    )
+    loaded = load_plan(tmp_path)
+    assert loaded.conflicts.to_dict("records") == [
+        {"kind": "proposal", "clinics": "DEMO0005", "detail": "cluster C99 is not in the plan"}
+    ]
+
+
+def test_a_damaged_plan_file_is_one_clear_error(tmp_path, plan_dir):
+    for path in plan_dir.iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "summary.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(PlannerError, match=r"summary\.json: not a plan summary"):
+        load_plan(tmp_path)
+    (tmp_path / "clinics.geojson").write_text("{not geojson", encoding="utf-8")
+    for loader in (load_plan, load_assignments):
+        with pytest.raises(PlannerError, match="a plan file cannot be read"):
+            loader(tmp_path)

@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 from conftest import grid_instance
 from planner.adjacency import Adjacency
 from planner.errors import PlannerError
-from planner.evaluate import check_plan, part_upper_bound, splittable_clusters
+from planner.evaluate import (
+    check_plan,
+    part_upper_bound,
+    splittable_clusters,
+    tight_upper_bound,
+)
 from planner.rules import Rules
 from planner.solve import Instance, get_solver
 
@@ -103,3 +108,4 @@ def test_random_grids_always_give_valid_plans(spec, seed):
     # A clinic is left out exactly when its whole connected part is below the threshold.
     assert np.array_equal(labels < 0, totals[comp] < RULES.min_patients)
     assert labels.max() + 1 <= part_upper_bound(inst.adjacency, inst.patients, RULES)
+    assert labels.max() + 1 <= tight_upper_bound(inst.adjacency, inst.patients, RULES)

@@ -144,6 +144,8 @@ def test_random_rules_always_give_valid_unsplittable_plans(
     else:
         assert valid(inst, labels, rules)
         assert splittable_clusters(inst.adjacency, labels, inst.patients, rules, inst.doctors) == []
+    bound = tight_upper_bound(inst.adjacency, inst.patients, rules, inst.doctors)
+    assert labels.max() + 1 <= bound
     comp_total = inst.patients.sum()
     if rules.big_enough(int(comp_total), int(inst.doctors.sum())):
         assert (labels >= 0).all()

@@ -144,6 +144,8 @@ def test_missing_columns_name_the_flag() -> None:
     assert set(problems) == {"patients", "doctors"}
     assert "use --patients-col to name the patients column" in problems["patients"]
     assert "use --doctors-col" in problems["doctors"]
+    assert "--patients-per-gp" in problems["doctors"]  # England's files have no GP column
+    assert "--patients FILE" in problems["patients"]
     assert "columns present: clinic_id, name, lat, lon" in problems["patients"]
     assert set(COLUMN_FLAGS) >= {"clinic_id", "name", "lat", "lon", "patients", "doctors"}
 

@@ -65,11 +65,6 @@ class Context:
         """Whether a cluster of this size meets the size rule."""
         return self.rules.big_enough(patients, gps)
 
-    def fits(self, patients: int) -> bool:
-        """Whether a cluster of this size respects the ceiling (hard or soft)."""
-        cap = self.rules.max_patients
-        return cap is None or patients <= cap
-
     def totals(self, nodes: Iterable[int]) -> tuple[int, int]:
         """Patients and GPs of a set of clinics."""
         pat, gps = self.pat, self.gps

@@ -19,7 +19,7 @@ from planner.solve.state import FREE, Plan
 __all__ = ["border_pass", "could_split", "regrow_step", "split_pass", "try_split"]
 
 #: Clusters up to this many clinics are split by trying every bipartition.
-EXHAUSTIVE_SPLIT = 14
+EXHAUSTIVE_SPLIT = 20
 #: Penalty per patient above a (soft or hard) ceiling, in the units of the spread.
 CEILING_PENALTY = 1_000.0
 
@@ -88,19 +88,35 @@ def try_split(ctx: Context, members: set[int]) -> tuple[set[int], set[int]] | No
 
 
 def _split_exhaustive(ctx: Context, nodes: list[int]) -> tuple[set[int], set[int]] | None:
-    """Try every bipartition of a small cluster (the side holding ``nodes[0]`` first)."""
+    """Try every bipartition of a small cluster; the sizes are screened in numpy first."""
     m = len(nodes)
     pos = {g: i for i, g in enumerate(nodes)}
     nb = [sum(1 << pos[j] for j in ctx.nbrs[g] if j in pos) for g in nodes]
+    masks = np.arange(1 << (m - 1), dtype=np.int64) * 2 + 1  # the side holding nodes[0]
+    side_p = np.zeros(len(masks), dtype=np.int64)
+    side_g = np.zeros(len(masks), dtype=np.int64)
+    for b, g in enumerate(nodes):
+        bit = (masks >> b) & 1
+        side_p += bit * ctx.pat[g]
+        side_g += bit * ctx.gps[g]
+    tot_p, tot_g = ctx.totals(nodes)
+    ok = _sizes_ok(ctx, side_p, side_g) & _sizes_ok(ctx, tot_p - side_p, tot_g - side_g)
     full = (1 << m) - 1
-    for half in range(1 << (m - 1)):
-        mask = half * 2 + 1
-        side = {nodes[b] for b in range(m) if mask >> b & 1}
-        if not (ctx.valid(side) and ctx.valid(set(nodes) - side)):
-            continue
+    for mask in masks[ok].tolist():
         if _mask_connected(mask, nb) and _mask_connected(full ^ mask, nb):
+            side = {nodes[b] for b in range(m) if mask >> b & 1}
             return side, set(nodes) - side
     return None
+
+
+def _sizes_ok(ctx: Context, p: np.ndarray, g: np.ndarray) -> np.ndarray:
+    rules = ctx.rules
+    ok = p >= rules.min_patients
+    if rules.min_doctors is not None:
+        ok |= g >= rules.min_doctors
+    if rules.max_hard and rules.max_patients is not None:
+        ok &= p <= rules.max_patients
+    return ok
 
 
 def _mask_connected(mask: int, nb: list[int]) -> bool:

@@ -3,10 +3,11 @@
 Per connected part that can reach the size rule:
 
 1. **Construct** several plans by randomised region growing (:mod:`.construct`) and keep
-   the one with the most clusters, then the smallest spread.
+   the one with the most clusters, then the least GP travel to the meeting clinics.
 2. **Regrow** (large-neighbourhood search): dissolve 2-6 neighbouring clusters around one
-   with much surplus and grow them again with noise; keep the result when it has more
-   clusters, or as many and no more spread.
+   with much surplus (drawn in proportion to it) and grow them again with noise, seeds on
+   the region's edge or, in a share of the trials, anywhere; keep the result when it has
+   fewer patients above a hard ceiling, or more clusters, or as many and no more travel.
 3. **Polish**: split any cluster holding two valid clusters, and move border clinics
    where the plan gets more compact: first by spread (:mod:`.improve`), then by the GPs'
    travel to their meeting clinic (:mod:`.polish`).
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,7 @@ __all__ = ["Effort", "solve_maxp"]
 
 log = logging.getLogger(__name__)
 
+#: Relative noise on distances in randomised growing.
 NOISE = 0.3
 #: Share of regrows that draw seeds anywhere in the region, not only on its edge.
 WILD = 0.3
@@ -136,7 +138,7 @@ def _solve_part(
         return time_limit is not None and time.perf_counter() - start >= share * time_limit
 
     best: Plan | None = None
-    best_key = (0, 0.0)
+    best_key = (0, 0, 0.0)
     travel: Travel | None = None
     attempt = 0
     while True:
@@ -150,7 +152,7 @@ def _solve_part(
                 plan.add(i, c)
         split_pass(plan)
         travel = travel or Travel(plan)
-        key = (-plan.k, travel.total(plan))
+        key = (_excess(plan, plan.live()), -plan.k, travel.total(plan))
         if best is None or key < best_key:
             best, best_key = plan, key
         attempt += 1
@@ -179,9 +181,30 @@ def _solve_part(
     return plan
 
 
+def _excess(plan: Plan, clusters: Iterable[int]) -> int:
+    """Patients above a hard ceiling, summed over ``clusters`` (0 without one)."""
+    rules = plan.ctx.rules
+    if not rules.max_hard or rules.max_patients is None:
+        return 0
+    cap = rules.max_patients
+    return sum(max(plan.pat[c] - cap, 0) for c in clusters if plan.members[c])
+
+
+def _better(trial: Plan, cur: Plan, travel: Travel) -> bool:
+    """Whether ``trial`` beats ``cur``: less above a hard ceiling, more clusters, less travel."""
+    changed = sorted(trial.touched)
+    old = [c for c in changed if c < len(cur.members)]
+    excess = _excess(trial, changed) - _excess(cur, old)
+    if excess:
+        return excess < 0
+    if trial.k != cur.k:
+        return trial.k > cur.k
+    return _travel_change(trial, cur, travel) <= 0
+
+
 def _travel_change(trial: Plan, cur: Plan, travel: Travel) -> float:
     """How much the GPs' travel of the clusters that changed grew from ``cur`` to ``trial``."""
-    changed = [c for c in trial.touched]
+    changed = sorted(trial.touched)
     new = sum(travel.of(sorted(trial.members[c])) for c in changed if trial.members[c])
     old = sum(
         travel.of(sorted(cur.members[c]))
@@ -201,8 +224,8 @@ def _regrow(
 ) -> Plan:
     """Large-neighbourhood search: regrow small groups of clusters.
 
-    A trial with more clusters is always taken, one with as many when the GPs' travel
-    does not grow.
+    A trial is taken when it has fewer patients above a hard ceiling, or as many and more
+    clusters, or as many clusters and no more GPs' travel.
     """
     if plan.k < 2:
         return plan
@@ -213,7 +236,7 @@ def _regrow(
         size = int(rng.integers(2, 7))
         noise = NOISE * float(rng.uniform(0.2, 3.0))
         trial = regrow_step(cur, rng, size, noise, wild=bool(rng.random() < WILD))
-        if trial.k > cur.k or (trial.k == cur.k and _travel_change(trial, cur, travel) <= 0):
+        if _better(trial, cur, travel):
             cur = trial
         step += 1
         if step % 250 == 0:

@@ -145,10 +145,6 @@ class Plan:
         """Ids of the non-empty clusters, ascending."""
         return [c for c, m in enumerate(self.members) if m]
 
-    def cost(self) -> float:
-        """Total spread over all clusters (lower is more compact)."""
-        return sum(self.spread(c) for c, m in enumerate(self.members) if m)
-
     def neighbour_clusters(self, c: int) -> list[int]:
         """Clusters sharing an edge with cluster ``c``, ascending."""
         label, nbrs = self.label, self.ctx.nbrs
