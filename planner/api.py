@@ -16,7 +16,7 @@ import shapely
 
 from planner.areas import assign_areas
 from planner.assemble import Run, assemble
-from planner.boundaries import Units, boundary_mode, planning_units
+from planner.boundaries import Units, boundary_mode, cut_between, planning_units
 from planner.choices import Choices, choices_from_table, unknown_ids
 from planner.errors import PlannerError, Problem, ValidationError
 from planner.geography import Geography, build_geography
@@ -125,7 +125,8 @@ def plan(
         size rule with neighbouring clinics.
     mode
         ``"plan"`` (existing clusters are locked) or ``"replan"`` (existing clusters are
-        the current plan, changed as little as makes every cluster valid).
+        the current plan, changed as little as makes every cluster valid; the boundaries
+        hold as in planning: crossings the current plan has are kept, no move makes one).
 
     Returns
     -------
@@ -174,13 +175,16 @@ def plan(
         np.column_stack([sub.geometry.x, sub.geometry.y]),
         rules,
     )
-    units = _units(geo, sub, sizes, bmode, mode, [] if mode == "replan" else _together(ids, wanted))
+    together = [] if mode == "replan" else _together(ids, wanted)
+    units = _units(geo, sub, sizes, bmode, together)
 
     def solve(instance: Instance) -> np.ndarray:
         return solver(instance, rules, rng, time_limit=time_limit, progress=progress)
 
     if mode == "replan":
-        solved = replan(ids, units.adjacency, sizes, wanted, solve)
+        # Current clusters may cross municipalities (kept), never regions; moves stay in units.
+        within_regions = cut_between(geo.adjacency, region) if region is not None else geo.adjacency
+        solved = replan(ids, within_regions, sizes, wanted, solve, unit=units.unit)
     else:
         solved = solve_with_choices(
             ids, units.adjacency, sizes, wanted, solve, links=_link_positions(geo.links, ids)
@@ -197,7 +201,7 @@ def plan(
     log.info(
         "%d clusters of at most %d possible in %.1f s",
         result.n_clusters,
-        result.metrics["upper_bound_parts"],
+        result.metrics.get("upper_bound_tight", result.metrics["upper_bound_parts"]),
         result.metrics["runtime_s"]["total"],
     )
     return result
@@ -208,17 +212,16 @@ def _units(
     sub: gpd.GeoDataFrame,
     sizes: Sizes,
     bmode: str,
-    mode: str,
     together: list[tuple[str, np.ndarray]],
 ) -> Units:
-    """Planning units within the boundaries; re-planning keeps only region boundaries."""
+    """Planning units within the boundaries (the same for planning and re-planning)."""
     return planning_units(
         geo.adjacency,
         sizes.patients,
         sizes.doctors,
         sizes.xy,
         rules=sizes.rules,
-        mode="region" if mode == "replan" and bmode == "municipality" else bmode,
+        mode=bmode,
         region=_column(sub, "region") if bmode != "none" else None,
         municipality=_column(sub, "municipality"),
         together=together,

@@ -14,7 +14,7 @@ import shapely
 from planner.adjacency import Adjacency
 from planner.boundaries import Units, crossing_reasons
 from planner.choices import Choices
-from planner.evaluate import compactness, part_upper_bound, upper_bound
+from planner.evaluate import compactness, part_upper_bound, tight_upper_bound, upper_bound
 from planner.explain import explain_left_out
 from planner.geography import Geography
 from planner.outcome import Solved
@@ -119,11 +119,16 @@ def _changes(run: Run, clinics: pd.DataFrame) -> pd.DataFrame:
 
 def _crossings(run: Run) -> dict[int, str]:
     sub = run.table.iloc[run.active]
-    found = crossing_reasons(run.solved.labels, _area(sub, "municipality"), run.units)
-    if run.mode == "replan":
-        text = "kept from the current plan (re-planning changes only what must change)"
-        return dict.fromkeys(found, text)
-    return found
+    labels = run.solved.labels
+    found = crossing_reasons(labels, _area(sub, "municipality"), run.units)
+    if run.mode != "replan" or run.units.mode != "municipality":
+        return found
+    # Re-planning makes no crossing between planning units: one it has comes from the current plan.
+    text = "kept from the current plan (re-planning changes only what must change)"
+    unit = run.units.unit
+    return {
+        c: text if len(set(unit[labels == c].tolist())) > 1 else why for c, why in found.items()
+    }
 
 
 def _with_changes(clusters: gpd.GeoDataFrame, changes: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -200,7 +205,10 @@ def _metrics(
     unassigned: pd.DataFrame,
 ) -> dict[str, Any]:
     active_patients = instance.patients[run.active]
-    bound = part_upper_bound(run.units.adjacency, active_patients, run.rules)
+    active_doctors = instance.doctors[run.active]
+    adjacency = run.units.adjacency
+    parts = part_upper_bound(adjacency, active_patients, run.rules, active_doctors)
+    bound = tight_upper_bound(adjacency, active_patients, run.rules, active_doctors)
     metrics: dict[str, Any] = {
         "clinics": len(run.table),
         "patients": int(instance.patients.sum()),
@@ -209,8 +217,9 @@ def _metrics(
         "clinics_left_out": len(unassigned),
         "patients_left_out": int(unassigned["patients"].sum()),
         "clinics_closing": len(run.table) - len(run.active),
-        "upper_bound": upper_bound(active_patients, run.rules),
-        "upper_bound_parts": bound,
+        "upper_bound": upper_bound(active_patients, run.rules, active_doctors),
+        "upper_bound_parts": parts,
+        "upper_bound_tight": bound,
         "links": len(run.geo.links),
         "boundaries": run.units.mode,
         "clusters_crossing_municipality": int((clusters["crossings"] != "").sum()),

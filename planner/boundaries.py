@@ -29,6 +29,7 @@ __all__ = [
     "assign_areas",
     "boundary_mode",
     "crossing_reasons",
+    "cut_between",
     "planning_units",
 ]
 
@@ -94,6 +95,23 @@ def boundary_mode(mode: str, columns: Sequence[str]) -> str:
             f"boundaries = '{mode}' needs a '{needed}' column or a {needed} boundary file"
         )
     return mode
+
+
+def cut_between(adjacency: Adjacency, label: Sequence | np.ndarray) -> Adjacency:
+    """The graph without the edges whose two clinics carry different labels.
+
+    >>> adj = Adjacency.from_edges(3, [(0, 1), (1, 2)])
+    >>> cut_between(adj, ["a", "a", "b"]).n_edges
+    1
+    """
+    label = np.asarray(label)
+    edges = [
+        (i, int(j))
+        for i in range(adjacency.n)
+        for j in adjacency.neighbours(i)
+        if i < j and label[i] == label[j]
+    ]
+    return Adjacency.from_edges(adjacency.n, edges)
 
 
 def _atoms(adjacency: Adjacency, region: np.ndarray, muni: np.ndarray) -> np.ndarray:
@@ -342,25 +360,19 @@ def _units(merger: _Merger, atom, adjacency: Adjacency, mode: str, conflicts) ->
     roots = np.array([merger.groups.find(int(a)) for a in atom], dtype=np.int64)
     _, unit = np.unique(roots, return_inverse=True)
     unit = unit.reshape(-1)
-    n = adjacency.n
-    edges = [
-        (i, int(j))
-        for i in range(n)
-        for j in adjacency.neighbours(i)
-        if i < j and unit[i] == unit[j]
-    ]
     merges = tuple(m for _, m in merger.merges)
     by_unit: dict[int, list[int]] = {}
     first_clinic = {int(a): i for i, a in reversed(list(enumerate(atom.tolist())))}
     for k, (atoms, _) in enumerate(merger.merges):
         u = int(unit[first_clinic[atoms[0]]])
         by_unit.setdefault(u, []).append(k)
-    cut = adjacency.n_edges - len(edges)
+    within = cut_between(adjacency, unit)
+    cut = adjacency.n_edges - within.n_edges
     log.info("boundaries (%s): %d planning units, %d edges cut", mode, unit.max() + 1, cut)
     return Units(
         mode,
         unit,
-        Adjacency.from_edges(n, edges),
+        within,
         merges,
         by_unit,
         tuple(conflicts),

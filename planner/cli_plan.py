@@ -75,7 +75,14 @@ def load_clinics(
         table = table.copy()
         table["patients"] = table["clinic_id"].astype(str).str.strip().map(counts).fillna(0)
         table["patients"] = table["patients"].astype(int).astype(str)
-    if patients_per_gp and "doctors" not in table.columns and "patients" in table.columns:
+    if patients_per_gp and "doctors" in table.columns:
+        err.print(
+            f"[yellow]Warning: --patients-per-gp {patients_per_gp:,} is not used: {source} has "
+            "a GP column ('doctors'), whose counts are used as they are.[/]",
+            highlight=False,
+            soft_wrap=True,
+        )
+    elif patients_per_gp and "patients" in table.columns:
         table = table.copy()
         counts = pd.to_numeric(table["patients"].map(parse_count), errors="coerce")
         # A row whose patients cannot be read gets 0 GPs: validation names the patients cell.
@@ -94,7 +101,7 @@ def print_summary(result: PlanResult, out_dir: Path) -> None:
     grid.add_row("Patients", f"{m['patients']:,}")
     grid.add_row(
         "Clusters",
-        f"{m['clusters']} of at most {m['upper_bound_parts']} "
+        f"{m['clusters']} of at most {m.get('upper_bound_tight', m['upper_bound_parts'])} "
         f"({100 * m['share_of_bound']:.1f} %; floor(total/min) = {m['upper_bound']})",
     )
     grid.add_row("GP-weighted mean distance to meeting clinic", f"{m['mean_gp_km']:.1f} km")

@@ -207,8 +207,14 @@ def build_geography(
     unlinked: tuple[int, ...] = ()
     if auto_link:
         area = None if areas is None else np.asarray(areas, dtype=object).astype(str)
-        more, unlinked = _nearest_links(graph, xy, link_max_km * 1_000.0, area)
+        more, unlinked, mass = _nearest_links(graph, xy, link_max_km * 1_000.0, area)
         rows += more
+        if unlinked:
+            patients = clinics["patients"].to_numpy() if "patients" in clinics else np.zeros(n)
+            log.warning(
+                "%s",
+                _apart_message(unlinked, mass, ids, patients, xy, area, link_max_km),
+            )
     link_frame = _link_frame(rows, ids, xy, clinics.crs)
     territories = gpd.GeoSeries(pieces[site_of], index=clinics.index, crs=clinics.crs)
     return Geography(
@@ -272,17 +278,18 @@ def _link_candidates(
 
 def _nearest_links(
     graph: nx.Graph, xy: np.ndarray, max_m: float, area: np.ndarray | None = None
-) -> tuple[list[LinkRow], tuple[int, ...]]:
+) -> tuple[list[LinkRow], tuple[int, ...], np.ndarray]:
     """Kruskal over land masses: join each to the nearest clinic across water.
 
     With ``area`` given, land masses are the parts left when edges between areas are
-    cut, and each is joined only to a clinic of its own area.
+    cut, and each is joined only to a clinic of its own area.  Returns the links, the
+    masses left apart and the (joined) mass of every clinic.
     """
     edges = [(i, j) for i, j in graph.edges() if area is None or area[i] == area[j]]
     labels = Adjacency.from_edges(graph.number_of_nodes(), edges).components()
     k = int(labels.max()) + 1 if len(labels) else 0
     if k <= 1:
-        return [], ()
+        return [], (), np.zeros(len(labels), dtype=np.int64)
     candidates = _link_candidates(labels, xy, area)
     parent = list(range(k))
 
@@ -300,14 +307,53 @@ def _nearest_links(
         parent[ri] = rj
         graph.add_edge(i, j, kind="link")
         rows.append((i, j, "nearest", None))
-    unlinked = _apart(labels, [find(c) for c in range(k)], area)
-    if unlinked:
-        log.warning(
-            "%d land masses stay apart: no clinic across the water within %.0f km",
-            len(unlinked),
-            max_m / 1_000,
-        )
-    return rows, unlinked
+    root = [find(c) for c in range(k)]
+    unlinked = _apart(labels, root, area)
+    return rows, unlinked, np.asarray(root, dtype=np.int64)[labels]
+
+
+def _apart_message(
+    apart: Sequence[int],
+    mass: np.ndarray,
+    ids: Sequence[str],
+    patients: np.ndarray,
+    xy: np.ndarray,
+    area: np.ndarray | None,
+    link_max_km: float,
+    *,
+    shown: int = 3,
+) -> str:
+    """Name the land masses left apart: a few clinics, the patients, the nearest crossing.
+
+    Each mass is listed with up to ``shown`` clinic ids (the one nearest the other land
+    first), its patients, and the nearest clinic of another mass of its area: the place a
+    link (bridge, ferry) would join it.
+    """
+    ids = np.asarray(ids, dtype=object)
+    parts = []
+    for r in sorted(apart, key=lambda r: (int(patients[mass == r].sum()), r)):
+        members = np.flatnonzero(mass == r)
+        others = np.flatnonzero((mass != r) & np.isin(mass, list(apart)))
+        if area is not None:
+            others = others[area[others] == area[members[0]]]
+        where = f" in {area[members[0]]}" if area is not None else ""
+        text = f"{len(members)} clinic{'s' if len(members) != 1 else ''}{where}"
+        text += f" with {int(patients[members].sum()):,} patients"
+        order = members
+        if len(others):
+            dist, idx = cKDTree(xy[others]).query(xy[members], k=1)
+            order = members[np.argsort(dist, kind="stable")]
+            best = int(np.argmin(dist))
+            near = f"; nearest across the water: {ids[members[best]]} - "
+            near += f"{ids[others[idx[best]]]}, {dist[best] / 1_000:.0f} km"
+        else:
+            near = ""
+        more = ", ..." if len(members) > shown else ""
+        parts.append(f"{text} ({', '.join(ids[order[:shown]].tolist())}{more}){near}")
+    return (
+        f"{len(apart)} land masses stay apart: no clinic across the water within "
+        f"{link_max_km:.0f} km; add a link (bridge, ferry) to join them: " + "; ".join(parts)
+    )
 
 
 def _apart(labels: np.ndarray, root: list[int], area: np.ndarray | None) -> tuple[int, ...]:

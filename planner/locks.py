@@ -222,6 +222,14 @@ def _solve_free(ctx: Context, free: np.ndarray, offset: int, solve: SolveFn) -> 
     problems = check_plan(
         instance.adjacency, labels, instance.patients, ctx.sizes.rules, instance.doctors
     )
+    ceiling = [p for p in problems if "above" in p]
+    if problems and len(ceiling) == len(problems):
+        rules = ctx.sizes.rules
+        raise PlannerError(
+            f"no plan was found that keeps every cluster at or under the hard ceiling of "
+            f"{rules.max_patients:,} patients ({'; '.join(ceiling)}); raise max_patients, "
+            "or make the ceiling soft (--max-soft) so it is pursued without being required"
+        )
     if problems:  # a solver bug must never reach a planner as a proposal
         raise PlannerError("the solver produced an invalid plan: " + "; ".join(problems))
     idx = np.flatnonzero(free)

@@ -152,7 +152,7 @@ def _load_plan(plan_dir: Path) -> PlanResult:
     labels = np.array([ids.get(c, -1) if c else -1 for c in clinics["cluster_id"]])
     land = shapely.union_all(clusters.geometry.to_numpy()) if len(clusters) else None
     metrics = {**summary.get("totals", {}), "runtime_s": summary.get("runtime_s", {})}
-    for key in ("upper_bound", "upper_bound_parts", "share_of_bound"):
+    for key in ("upper_bound", "upper_bound_parts", "upper_bound_tight", "share_of_bound"):
         if key in summary:
             metrics[key] = summary[key]
     return PlanResult(

@@ -100,6 +100,9 @@ def summary_dict(result: PlanResult) -> dict[str, Any]:
             "boundaries": result.metrics.get("boundaries"),
             "upper_bound": result.metrics["upper_bound"],
             "upper_bound_parts": result.metrics["upper_bound_parts"],
+            "upper_bound_tight": result.metrics.get(
+                "upper_bound_tight", result.metrics["upper_bound_parts"]
+            ),
             "share_of_bound": result.metrics["share_of_bound"],
             "compactness_km": {
                 key: round(result.metrics[key], 3)

@@ -155,7 +155,10 @@ def _totals(result: PlanResult, lang: str) -> str:
         (label("patients", lang), fmt_int(m.get("patients", 0), lang)),
         (label("gps", lang), fmt_int(m.get("doctors", 0), lang)),
         (label("clusters", lang), fmt_int(len(result.clusters), lang)),
-        (label("report_bound", lang), fmt_int(m.get("upper_bound_parts", 0), lang)),
+        (
+            label("report_bound", lang),
+            fmt_int(m.get("upper_bound_tight", m.get("upper_bound_parts", 0)), lang),
+        ),
         (label("report_left_out", lang), fmt_int(len(result.unassigned), lang)),
         (label("report_links", lang), fmt_int(len(result.links), lang)),
         (label("report_min", lang), fmt_int(result.rules.min_patients, lang)),

@@ -142,3 +142,10 @@ def test_bad_random_state_is_refused():
 def test_generator_random_state_is_accepted_and_recorded():
     result = plan(town_table(3, 4_000), random_state=np.random.default_rng(1))
     assert isinstance(result.seed, int)
+
+
+def test_an_impossible_hard_ceiling_is_explained():
+    table = town_table(1, 1)
+    table.loc[0, "patients"] = 60_000  # one clinic above the ceiling cannot be split
+    with pytest.raises(PlannerError, match="hard ceiling of 50,000"):
+        plan(table, rules=Rules(min_patients=30_000, max_patients=50_000, max_hard=True))

@@ -131,6 +131,14 @@ def test_map_renders_offline_without_errors(chromium, plan_dirs, tmp_path):
         counts[colour] = int(close.sum())
     territory = sum(counts.values())
     assert territory > 0.10 * pixels.shape[0] * pixels.shape[1], counts
+    # The region fills the window in one direction: no wide empty margin around it.
+    drawn = np.zeros(pixels.shape[:2], dtype=bool)
+    for colour in used:
+        drawn |= np.abs(pixels - _blend(colour)).max(axis=2) <= 8
+    # (rows and columns with a few pixels only are the legend's swatch, not the region)
+    rows, cols = np.flatnonzero(drawn.sum(axis=1) > 25), np.flatnonzero(drawn.sum(axis=0) > 25)
+    spans = ((rows[-1] - rows[0]) / pixels.shape[0], (cols[-1] - cols[0]) / pixels.shape[1])
+    assert max(spans) > 0.75, spans  # 0.61 when the view snapped out a whole zoom level
     assert sum(n > 2_000 for n in counts.values()) >= 3, counts
     assert set(used) <= set(PALETTE)
 

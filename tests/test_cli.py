@@ -334,3 +334,18 @@ def test_estimated_gps_read_patients_as_validation_does(tmp_path):
     assert result.exit_code == 3
     assert "row 8, column 'patients'" in result.output
     assert "column 'doctors'" not in result.output
+
+
+def test_patients_per_gp_with_a_gp_column_is_said_to_be_unused(tmp_path):
+    src = tmp_path / "clinics.csv"
+    rows = ["clinic_id,name,lat,lon,patients,doctors"]
+    rows += [f"k{i},K{i},{55 + 0.01 * (i % 3)},{10 + 0.015 * (i // 3)},9000,3" for i in range(6)]
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["plan", str(src), "--out", str(out), "--quiet", "--no-map", "--patients-per-gp", "1600"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "--patients-per-gp 1,600 is not used" in result.output
+    assert "GP column" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["totals"]["doctors"] == 6 * 3  # the file's counts, not patients / 1,600

@@ -138,3 +138,19 @@ def test_explicit_links_carry_their_travel_cost():
     )
     row = geo.links.iloc[0]
     assert row.kind == "explicit" and row.travel == 45.0 and row.distance_km == pytest.approx(5.0)
+
+
+def test_masses_left_apart_are_named_with_clinics_patients_and_nearest_crossing(caplog):
+    # A mainland of four clinics and a far island of one: the warning says which is which.
+    land = shapely.union(shapely.box(0, 0, 4_000, 1_000), shapely.box(100_000, 0, 101_000, 1_000))
+    pts = [(500, 500), (1_500, 500), (2_500, 500), (3_500, 500), (100_500, 500)]
+    ids = ["m1", "m2", "m3", "m4", "isle"]
+    with caplog.at_level("WARNING", logger="planner.geography"):
+        build_geography(clinics_at(pts, ids), land=land, link_max_km=50)
+    text = caplog.text
+    assert "2 land masses stay apart" in text
+    # The island first (the smaller), then the mainland with its clinic nearest the island.
+    assert "1 clinic with 1,000 patients (isle)" in text
+    assert "4 clinics with 4,000 patients (m4, m3, m2, ...)" in text
+    assert "nearest across the water: isle - m4, 97 km" in text
+    assert text.index("(isle)") < text.index("(m4,")

@@ -236,3 +236,18 @@ def test_names_with_quotes_cannot_break_the_script(demo_result):
     page = render_map(dataclasses.replace(demo_result, clinics=clinics)).get_root().render()
     assert "<script>alert(1)" not in page
     assert page.count("</script>") == page.count("<script")
+
+
+def test_map_opens_fitted_tightly_to_clinics_and_territories(demo_result):
+    from planner.render.map import FIT_PADDING, map_bounds
+
+    (south, west), (north, east) = map_bounds(demo_result)
+    lon = demo_result.territories.to_crs("EPSG:4326").total_bounds
+    assert (west, south, east, north) == pytest.approx(tuple(lon))
+    dots = demo_result.clinics.to_crs("EPSG:4326").total_bounds
+    assert west <= dots[0] and south <= dots[1] and east >= dots[2] and north >= dots[3]
+    page = render_map(demo_result).get_root().render()
+    # Fractional zoom: the view is not snapped out to the next whole zoom level.
+    assert re.search(r'"zoomSnap": 0\.\d', page)
+    assert json.dumps([[south, west], [north, east]]) in page
+    assert f'"padding": {json.dumps(list(FIT_PADDING))}' in page

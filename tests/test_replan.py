@@ -94,3 +94,48 @@ def test_a_proposal_for_a_cluster_the_current_plan_lacks_is_not_honoured():
     assert result.changes.empty
     conflict = result.conflicts.set_index("clinics").loc["c000"]
     assert conflict["kind"] == "proposal" and "K99" in conflict["detail"]
+
+
+def two_municipalities(r, c):
+    """A: columns 0-2, B: columns 3-5 (90,000 patients each, both big enough alone)."""
+    return {"municipality": "A" if c <= 2 else "B", "region": "R"}
+
+
+def test_replanning_keeps_the_municipality_rule_and_makes_no_new_crossing():
+    # K3 (column 2, in A) loses a clinic; K4 across the A|B boundary could spare one
+    # (7,000-patient clinics) but taking it would cross into B: K3 is shared out in A.
+    table = grid(area=lambda r, c: {**two_municipalities(r, c), "existing_cluster": f"K{c + 1}"})
+    table.loc[table["clinic_id"].isin([f"c{r * 6 + 3:03d}" for r in range(6)]), "patients"] = 7_000
+    table["leaving"] = np.where(table["clinic_id"] == "c014", "1", "0")
+    result = plan(table, mode="replan")
+    assert_valid(result)
+    assert result.metrics["boundaries"] == "municipality"
+    assert (result.clinics.groupby("cluster_id")["municipality"].nunique() == 1).all()
+    assert result.metrics["clusters_crossing_municipality"] == 0
+    moved = result.changes[result.changes["to_cluster"] != ""]
+    assert set(moved["from_cluster"]) == {"K3"} and set(moved["to_cluster"]) == {"K2"}
+
+
+def test_replanning_keeps_a_crossing_of_the_current_plan_and_says_so():
+    def area(r, c):
+        muni = "B" if (r, c) == (0, 2) else two_municipalities(r, c)["municipality"]
+        return {"municipality": muni, "region": "R", "existing_cluster": f"K{c + 1}"}
+
+    result = plan(grid(area=area), mode="replan")
+    assert result.changes.empty
+    crossing = result.clusters.set_index("cluster_id")["crossings"]
+    assert crossing["K3"].startswith("kept from the current plan")
+    assert (crossing.drop("K3") == "").all()
+
+
+def test_a_small_cluster_is_topped_up_through_a_chain_rather_than_shared_out():
+    # Path A(27,000) - B(30,000, nothing to spare) - C(35,000): A takes B's end clinic and
+    # B takes C's: two moves keep three clusters, where sharing A out would keep two.
+    adj = Adjacency.from_edges(9, [(i, i + 1) for i in range(8)])
+    patients = np.array([9, 9, 9, 5, 10, 15, 5, 15, 15]) * 1_000
+    xy = np.column_stack([np.arange(9) * 1_000.0, np.zeros(9)])
+    sizes = Sizes(patients, np.ones(9, dtype=int), xy, Rules())
+    existing = {f"n{i}": "ABC"[i // 3] for i in range(9)}
+    got = replan([f"n{i}" for i in range(9)], adj, sizes, Choices(existing=existing), None)
+    assert got.labels.tolist() == [0, 0, 0, 0, 1, 1, 1, 2, 2]
+    assert [got.names[k] for k in range(3)] == ["A", "B", "C"]

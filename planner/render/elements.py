@@ -14,7 +14,7 @@ from jinja2 import Template
 
 from planner.render.script import REVIEW_CSS, REVIEW_JS
 
-__all__ = ["ErrorCatcher", "Pop", "ReviewControls", "Tip", "js_string"]
+__all__ = ["ErrorCatcher", "FitBounds", "Pop", "ReviewControls", "Tip", "js_string"]
 
 
 def js_string(text: str) -> str:
@@ -68,6 +68,38 @@ class Pop(MacroElement):
         self.text = text
         self.literal = js_string(text)
         self.max_width = max_width
+
+
+class FitBounds(MacroElement):
+    """Fit the map to ``bounds``, and again when the window resizes before the reviewer
+    has moved the map (a window opened small and then enlarged keeps a tight view)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (map) {
+                var bounds = {{ this.bounds|tojson }};
+                var options = {"padding": {{ this.padding|tojson }}, "animate": false};
+                var touched = false;
+                map.fitBounds(bounds, options);
+                ["pointerdown", "wheel", "keydown", "touchstart"].forEach(function (kind) {
+                    map.getContainer().addEventListener(kind, function () {
+                        touched = true;
+                    });
+                });
+                map.on("resize", function () {
+                    if (!touched) { map.fitBounds(bounds, options); }
+                });
+            })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]], *, padding: tuple[int, int] = (12, 12)) -> None:
+        super().__init__()
+        self._name = "FitBounds"
+        self.bounds = bounds
+        self.padding = list(padding)
 
 
 class ErrorCatcher(Element):

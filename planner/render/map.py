@@ -22,7 +22,7 @@ from planner.compare import match_clusters, moved, none_if_blank
 from planner.i18n import check_lang, label, labels
 from planner.render import popups
 from planner.render.assets import strip_cdn_assets
-from planner.render.elements import ErrorCatcher, Pop, ReviewControls, Tip
+from planner.render.elements import ErrorCatcher, FitBounds, Pop, ReviewControls, Tip
 from planner.report_html import crossing_flags
 from planner.result import PlanResult
 
@@ -31,6 +31,7 @@ __all__ = [
     "PALETTE",
     "cluster_adjacency",
     "cluster_colours",
+    "map_bounds",
     "render_map",
 ]
 
@@ -56,6 +57,10 @@ PROBLEM_COLOUR = "#b00020"
 CROSSING_COLOUR = "#ff8c00"
 MOVE_COLOUR = "#7b2cbf"
 LINK_COLOUR = "#0b3d91"
+#: Zoom steps the view may take when fitting the region (Leaflet's ``zoomSnap``).
+ZOOM_SNAP = 0.1
+#: Pixels kept free around the region when the map opens.
+FIT_PADDING = (12, 12)
 
 
 def cluster_adjacency(clusters: gpd.GeoDataFrame, ids: str = "cluster_id") -> nx.Graph:
@@ -331,6 +336,24 @@ def _legend(lang: str, counts: dict[str, int], n_moves: int | None) -> dict[str,
     return {"title": label("legend_title", lang), "items": items, "problems": problems}
 
 
+def map_bounds(result: PlanResult) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` of the clinics and their territories, or None."""
+    shapes = []
+    for part in (result.clinics.geometry, result.territories):
+        if part is None:
+            continue
+        geoms = part.to_numpy()
+        drawn = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
+        if len(drawn):
+            shapes.append(gpd.GeoSeries(drawn, crs=part.crs).to_crs("EPSG:4326"))
+    if not shapes:
+        return None
+    boxes = np.array([f.total_bounds for f in shapes])
+    west, south = boxes[:, 0].min(), boxes[:, 1].min()
+    east, north = boxes[:, 2].max(), boxes[:, 3].max()
+    return [[float(south), float(west)], [float(north), float(east)]]
+
+
 def render_map(
     result: PlanResult, *, tiles: str | None = "OpenStreetMap", lang: str = "en"
 ) -> folium.Map:
@@ -354,15 +377,24 @@ def render_map(
         Save it with ``.save(path)``: one HTML file with everything inlined.
     """
     check_lang(lang)
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, zoom_start=8)
+    # A fractional zoom lets the view fit the region tightly instead of snapping to the
+    # next whole zoom level out, which can leave half the window empty.
+    fmap = folium.Map(
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+        zoom_start=8,
+        zoom_snap=ZOOM_SNAP,
+        zoom_delta=0.5,
+    )
     strip_cdn_assets(fmap)
     fmap.get_root().header.add_child(ErrorCatcher(), name="planner_errors", index=0)
     fmap.get_root().title = label("legend_title", lang)
     if tiles:
         folium.TileLayer(tiles, name=label("layer_background", lang), overlay=True).add_to(fmap)
-    if len(result.clinics):
-        minx, miny, maxx, maxy = result.clinics.to_crs("EPSG:4326").total_bounds
-        fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    bounds = map_bounds(result)
+    if bounds is not None:
+        FitBounds(bounds, padding=FIT_PADDING).add_to(fmap)
 
     current = (
         none_if_blank(result.clinics["current_cluster"])

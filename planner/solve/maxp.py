@@ -56,7 +56,7 @@ class Effort:
     def for_size(cls, n: int, scale: float = 1.0) -> Effort:
         """Default effort: more restarts for small parts, more regrowing for large ones."""
         constructions = int(np.clip(round(4_000 / max(n, 1)), 4, 40) * scale)
-        regrows = int(min(max(0.6 * n + 300, 1_200), 4_000) * scale)
+        regrows = int(min(max(0.9 * n + 300, 1_200), 6_000) * scale)
         return cls(max(constructions, 1), max(regrows, 0))
 
 
