@@ -1,0 +1,36 @@
+"""The README's examples work: its configuration plans the demo region."""
+
+import json
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from planner.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_opens_with_the_two_commands():
+    blocks = re.findall(r"```bash\n(.*?)```", README, flags=re.S)
+    assert "pip install -e ." in blocks[0] and "planner plan" in blocks[0]
+    assert blocks[1].strip() == "bash scripts/test.sh"
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "bash scripts/test.sh" in ci
+
+
+def test_readme_configuration_plans_the_demo_region(tmp_path):
+    (block,) = re.findall(r"```toml\n(.*?)```", README, flags=re.S)
+    # Paths in the file are relative to it: place it beside a copy of data/ by reference.
+    text = block.replace('"data/', f'"{(REPO / "data").as_posix()}/')
+    text = text.replace('out = "out/region"', f'out = "{(tmp_path / "out").as_posix()}"')
+    config = tmp_path / "region.toml"
+    config.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["plan", "--config", str(config), "--quiet"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["seed"] == 1
+    assert summary["rules"]["max_patients"] == 50_000
+    assert summary["totals"]["clusters"] > 0
+    assert "<title>Klyngeforslag</title>" in (tmp_path / "out" / "map.html").read_text("utf-8")
