@@ -12,6 +12,7 @@ import numpy as np
 
 from planner.adjacency import Adjacency
 from planner.outcome import Context
+from planner.reasons import Reason
 from planner.repair import centres, neighbour_clusters, stays_valid
 
 __all__ = ["cheapest_links", "move_apart"]
@@ -51,12 +52,8 @@ def move_apart(ctx: Context, pinned: np.ndarray) -> None:
             continue
         if _swap_apart(ctx, (a, b), pinned, partners):
             continue
-        why = (
-            "both are in one group or locked cluster"
-            if pinned[a] and pinned[b]
-            else "moving either would break its cluster or no neighbouring cluster can take it"
-        )
-        ctx.conflict("cannot_link", [a, b], f"must not share a cluster but do: {why}")
+        why = "apart_pinned" if pinned[a] and pinned[b] else "apart_stuck"
+        ctx.conflict("cannot_link", [a, b], Reason(why))
 
 
 def _swap_ok(ctx: Context, labels: np.ndarray, c: int) -> bool:

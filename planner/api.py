@@ -22,6 +22,7 @@ from planner.errors import PlannerError, Problem, ValidationError
 from planner.geography import Geography, build_geography
 from planner.locks import solve_with_choices
 from planner.outcome import Conflict
+from planner.reasons import Reason
 from planner.repair import Sizes
 from planner.replan import replan
 from planner.result import PlanResult
@@ -300,25 +301,20 @@ def _known_targets(wanted: Choices) -> tuple[Choices, list[Conflict]]:
         if size[target] > (wanted.existing.get(clinic) == target):
             proposed[clinic] = target
             continue
-        where = (
-            "no current plan was given (add the plan the proposal was made on, e.g. "
-            "--current PLAN/assignments.csv)"
-            if not wanted.existing
-            else "no other clinic of the current plan is in it"
-        )
-        detail = f"proposed for cluster {target}, but {where}; not honoured"
-        rejected.append(Conflict("proposal", clinic, detail))
+        where = Reason("where_no_plan" if not wanted.existing else "where_empty")
+        why = Reason("proposal_unknown", {"target": target, "where": where})
+        rejected.append(Conflict.of("proposal", clinic, why))
     return replace(wanted, proposed=proposed), rejected
 
 
-def _together(ids: np.ndarray, wanted: Choices) -> list[tuple[str, np.ndarray]]:
+def _together(ids: np.ndarray, wanted: Choices) -> list[tuple[Reason, np.ndarray]]:
     """Clinics the boundaries must let share a cluster: groups and locked clusters."""
     pos = {c: i for i, c in enumerate(ids.tolist())}
     out = []
     for name, members in sorted(wanted.groups.items()):
         nodes = [pos[c] for c in members if c in pos]
         if len(nodes) > 1:
-            out.append((f"group {name}", np.asarray(nodes)))
+            out.append((Reason("what_group", {"name": name}), np.asarray(nodes)))
     current = {**wanted.existing, **wanted.proposed}
     clusters: dict[str, list[int]] = {}
     for clinic, cluster in current.items():
@@ -326,7 +322,7 @@ def _together(ids: np.ndarray, wanted: Choices) -> list[tuple[str, np.ndarray]]:
             clusters.setdefault(cluster, []).append(pos[clinic])
     for name, nodes in sorted(clusters.items()):
         if len(nodes) > 1:
-            out.append((f"existing cluster {name}", np.asarray(sorted(nodes))))
+            out.append((Reason("what_existing", {"name": name}), np.asarray(sorted(nodes))))
     return out
 
 

@@ -12,12 +12,13 @@ import pandas as pd
 import shapely
 
 from planner.adjacency import Adjacency
-from planner.boundaries import Units, crossing_reasons
+from planner.boundaries import Units, crossing_reason_values
 from planner.choices import Choices
 from planner.evaluate import compactness, part_upper_bound, tight_upper_bound, upper_bound
 from planner.explain import explain_left_out
 from planner.geography import Geography
 from planner.outcome import Solved
+from planner.reasons import Reason, code_of
 from planner.result import PlanResult
 from planner.rules import Rules
 from planner.solve import Instance
@@ -25,9 +26,11 @@ from planner.summarise import cluster_table
 
 __all__ = ["Run", "assemble"]
 
-CONFLICT_COLUMNS = ["kind", "clinics", "detail"]
+CONFLICT_COLUMNS = ["kind", "clinics", "detail", "detail_code"]
 CHANGE_COLUMNS = ["clinic_id", "name", "patients", "doctors", "from_cluster", "to_cluster"]
-INFEASIBLE_COLUMNS = ["part", "clinics", "patients", "doctors", "why", "fixes"]
+INFEASIBLE_COLUMNS = [
+    "part", "clinics", "patients", "doctors", "why", "fixes", "why_code", "fixes_code",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -61,12 +64,14 @@ def _area(table: pd.DataFrame, column: str) -> np.ndarray | None:
     return table[column].astype(str).to_numpy() if column in table.columns else None
 
 
-def _reasons(run: Run, labels: np.ndarray, instance: Instance) -> tuple[list[str], pd.DataFrame]:
+def _reasons(
+    run: Run, labels: np.ndarray, instance: Instance
+) -> tuple[list[Reason | None], pd.DataFrame]:
     """A reason per clinic left out, and the infeasible parts explained."""
     table = run.table
-    reasons = [""] * len(table)
+    reasons: list[Reason | None] = [None] * len(table)
     for i in np.flatnonzero(~np.isin(np.arange(len(table)), run.active)):
-        reasons[int(i)] = "closing"
+        reasons[int(i)] = Reason("closing")
     for k, why in run.solved.reasons.items():
         reasons[int(run.active[k])] = why
     sub = table.iloc[run.active]
@@ -87,7 +92,7 @@ def _reasons(run: Run, labels: np.ndarray, instance: Instance) -> tuple[list[str
     for part in parts:
         for k in part.clinics:
             if not reasons[int(run.active[k])]:
-                reasons[int(run.active[k])] = part.text
+                reasons[int(run.active[k])] = part.reason
         ids = sub["clinic_id"].astype(str).to_numpy()[list(part.clinics)]
         rows.append(
             {
@@ -97,9 +102,16 @@ def _reasons(run: Run, labels: np.ndarray, instance: Instance) -> tuple[list[str
                 "doctors": part.doctors,
                 "why": part.why,
                 "fixes": "; or ".join(part.fixes),
+                "why_code": part.why_reason.code(),
+                "fixes_code": _codes(part.fix_reasons),
             }
         )
     return reasons, pd.DataFrame(rows, columns=INFEASIBLE_COLUMNS)
+
+
+def _codes(reasons: tuple[Reason, ...]) -> str:
+    """Codes of a list of reasons: one JSON list."""
+    return "[" + ", ".join(r.code() for r in reasons) + "]"
 
 
 def _changes(run: Run, clinics: pd.DataFrame) -> pd.DataFrame:
@@ -117,14 +129,14 @@ def _changes(run: Run, clinics: pd.DataFrame) -> pd.DataFrame:
     return moved.reset_index(drop=True)[CHANGE_COLUMNS]
 
 
-def _crossings(run: Run) -> dict[int, str]:
+def _crossings(run: Run) -> dict[int, Reason]:
     sub = run.table.iloc[run.active]
     labels = run.solved.labels
-    found = crossing_reasons(labels, _area(sub, "municipality"), run.units)
+    found = crossing_reason_values(labels, _area(sub, "municipality"), run.units)
     if run.mode != "replan" or run.units.mode != "municipality":
         return found
     # Re-planning makes no crossing between planning units: one it has comes from the current plan.
-    text = "kept from the current plan (re-planning changes only what must change)"
+    text = Reason("kept_current")
     unit = run.units.unit
     return {
         c: text if len(set(unit[labels == c].tolist())) > 1 else why for c, why in found.items()
@@ -162,7 +174,8 @@ def assemble(run: Run) -> PlanResult:
     clinics["cluster_id"] = [ids[c] if c >= 0 else None for c in labels]
     clinics["status"] = np.where(labels >= 0, "clustered", "left out")
     reasons, infeasible = _reasons(run, labels, instance)
-    clinics["reason"] = reasons
+    clinics["reason"] = [r.text("en") if r else "" for r in reasons]
+    clinics["reason_code"] = [code_of(r) for r in reasons]
     if run.choices.existing:
         current = clinics["clinic_id"].astype(str).map(run.choices.existing)
         clinics["current_cluster"] = current.fillna("").astype(str)
@@ -170,11 +183,11 @@ def assemble(run: Run) -> PlanResult:
     if run.mode == "replan":
         clusters = _with_changes(clusters, changes)
     unassigned = pd.DataFrame(
-        clinics.loc[labels < 0, ["clinic_id", "name", "patients", "reason"]]
+        clinics.loc[labels < 0, ["clinic_id", "name", "patients", "reason", "reason_code"]]
     ).reset_index(drop=True)
     conflicts = pd.DataFrame(
-        [(c.kind, c.clinics, c.detail) for c in run.solved.conflicts]
-        + [("boundary", "", text) for text in run.units.conflicts],
+        [(c.kind, c.clinics, c.detail, code_of(c.why)) for c in run.solved.conflicts]
+        + [("boundary", "", why.text("en"), why.code()) for why in run.units.conflicts],
         columns=CONFLICT_COLUMNS,
     )
     metrics = _metrics(run, instance, labels, clusters, unassigned)

@@ -20,6 +20,7 @@ import numpy as np
 from planner.adjacency import Adjacency
 from planner.areas import assign_areas
 from planner.errors import PlannerError
+from planner.reasons import Reason, names_list
 from planner.rules import Rules
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Units",
     "assign_areas",
     "boundary_mode",
+    "crossing_reason_values",
     "crossing_reasons",
     "cut_between",
     "planning_units",
@@ -45,8 +47,13 @@ class Merge:
     """Municipalities joined into one planning unit, and why."""
 
     municipalities: tuple[str, ...]
-    reason: str
+    why: Reason
     cause: tuple[str, ...] = ()  # the municipalities (or pieces) whose need made the merge
+
+    @property
+    def reason(self) -> str:
+        """Why, in English."""
+        return self.why.text("en")
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ class Units:
     adjacency: Adjacency
     merges: tuple[Merge, ...] = ()
     unit_merges: dict[int, list[int]] = field(default_factory=dict)
-    conflicts: tuple[str, ...] = ()
+    conflicts: tuple[Reason, ...] = ()
 
 
 def boundary_mode(mode: str, columns: Sequence[str]) -> str:
@@ -207,14 +214,17 @@ def _greedy_merge(
     return tuple(sorted(chosen))
 
 
-def _names(atoms: Sequence[int], atom_name: dict[int, str]) -> str:
-    names = sorted({atom_name[a] for a in atoms})
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def _names(atoms: Sequence[int], atom_name: dict[int, str]) -> tuple[str, ...]:
+    """The atoms' names as a reason field ("A, B and C")."""
+    return names_list(atom_name[a] for a in atoms)
 
 
-def _size_words(rules: Rules) -> str:
-    words = f"{rules.min_patients:,} patients"
-    return words + (f" or {rules.min_doctors} GPs" if rules.min_doctors else "")
+def _size_words(rules: Rules) -> Reason:
+    if rules.min_doctors:
+        return Reason(
+            "needs_patients_or_gps", {"patients": rules.min_patients, "gps": rules.min_doctors}
+        )
+    return Reason("needs_patients", {"patients": rules.min_patients})
 
 
 class _Merger:
@@ -241,7 +251,7 @@ class _Merger:
                 nbrs[rb].add(ra)
         return nbrs
 
-    def join(self, atoms: Sequence[int], reason: str, cause: Sequence[int] = ()) -> None:
+    def join(self, atoms: Sequence[int], reason: Reason, cause: Sequence[int] = ()) -> None:
         roots = sorted({self.groups.find(a) for a in atoms})
         if len(roots) < 2:
             return
@@ -269,10 +279,14 @@ class _Merger:
                 hopeless.add(g)
                 continue
             mine, theirs = self.members(g), [a for c in chosen for a in self.members(c)]
-            reason = (
-                f"{_names(mine, self.atom_name)} ({int(g_p[g]):,} patients) is too small for "
-                f"a cluster of its own (a cluster needs {_size_words(rules)}), so it joins "
-                f"{_names(theirs, self.atom_name)}, the fewest neighbours that make one"
+            reason = Reason(
+                "too_small_joins",
+                {
+                    "small": _names(mine, self.atom_name),
+                    "patients": int(g_p[g]),
+                    "needs": _size_words(rules),
+                    "joins": _names(theirs, self.atom_name),
+                },
             )
             self.join([g, *chosen], reason, cause=mine)
 
@@ -298,7 +312,7 @@ def planning_units(
     mode: str,
     region: Sequence[str] | None = None,
     municipality: Sequence[str] | None = None,
-    together: Sequence[tuple[str, np.ndarray]] = (),
+    together: Sequence[tuple[Reason, np.ndarray]] = (),
 ) -> Units:
     """Group clinics into planning units and cut the graph between them.
 
@@ -315,8 +329,8 @@ def planning_units(
     region, municipality
         Area name per clinic (``None`` when absent).
     together
-        ``(what, positions)`` of clinics that must share a cluster (a group, a locked
-        cluster): their municipalities join one unit (within a region), with that reason.
+        ``(what, positions)`` of clinics that must share a cluster (``what`` names a group
+        or a locked cluster): their municipalities join one unit (within a region), and why.
 
     Returns
     -------
@@ -344,13 +358,10 @@ def planning_units(
         nodes = np.asarray(nodes)
         regions = sorted(set(reg[nodes]))
         if len(regions) > 1:
-            conflicts.append(
-                f"{what} spans regions {', '.join(regions)}: a cluster never crosses a region, "
-                "so its clinics are planned apart in each region"
-            )
+            conflicts.append(Reason("spans_regions", {"what": what, "regions": ", ".join(regions)}))
         for r in regions:
             atoms = sorted(set(atom[nodes[reg[nodes] == r]].tolist()))
-            merger.join(atoms, f"{what} spans {_names(atoms, names)} and must stay together")
+            merger.join(atoms, Reason("together", {"what": what, "areas": _names(atoms, names)}))
     if mode == "municipality":
         merger.merge_small(rules)
     return _units(merger, atom, adjacency, mode, conflicts)
@@ -382,18 +393,26 @@ def _units(merger: _Merger, atom, adjacency: Adjacency, mode: str, conflicts) ->
 def crossing_reasons(
     labels: np.ndarray, municipality: Sequence[str] | None, units: Units
 ) -> dict[int, str]:
+    """Why each cluster that spans municipalities does so, by cluster label (English)."""
+    found = crossing_reason_values(labels, municipality, units)
+    return {c: why.text("en") for c, why in found.items()}
+
+
+def crossing_reason_values(
+    labels: np.ndarray, municipality: Sequence[str] | None, units: Units
+) -> dict[int, Reason]:
     """Why each cluster that spans municipalities does so, by cluster label."""
     if municipality is None:
         return {}
     mun = np.asarray(municipality, dtype=object).astype(str)
-    out: dict[int, str] = {}
+    out: dict[int, Reason] = {}
     for c in np.unique(labels[labels >= 0]):
         nodes = np.flatnonzero(labels == c)
         munis = set(mun[nodes])
         if len(munis) < 2:
             continue
         if units.mode != "municipality":
-            out[int(c)] = f"municipality boundaries are not applied (boundaries = '{units.mode}')"
+            out[int(c)] = Reason("boundaries_off", {"mode": units.mode})
             continue
         merges = [
             units.merges[k]
@@ -403,19 +422,22 @@ def crossing_reasons(
         found = [m for m in merges if munis & _plain(m.cause)]
         if not found:
             found = [m for m in merges if len(munis & _plain(m.municipalities)) > 1]
-        reasons = [_reason_here(m, munis) for m in found]
-        out[int(c)] = (
-            "; ".join(dict.fromkeys(reasons)) or "its municipalities form one planning unit"
-        )
+        reasons = list({r.code(): r for r in (_reason_here(m, munis) for m in found)}.values())
+        if not reasons:
+            out[int(c)] = Reason("one_unit")
+        else:
+            out[int(c)] = (
+                reasons[0] if len(reasons) == 1 else Reason("several", {"items": tuple(reasons)})
+            )
     return out
 
 
-def _reason_here(merge: Merge, munis: set[str]) -> str:
+def _reason_here(merge: Merge, munis: set[str]) -> Reason:
     """A merge's reason, saying which part of the merged unit this cluster holds."""
     if _plain(merge.municipalities) <= munis:
-        return merge.reason
+        return merge.why
     here = ", ".join(sorted(munis & _plain(merge.municipalities)))
-    return f"{merge.reason} (they are planned as one unit; this cluster holds {here})"
+    return Reason("crossing_part", {"merge": merge.why, "here": here})
 
 
 def _plain(names: Sequence[str]) -> set[str]:

@@ -247,11 +247,12 @@ def run_plan(settings: dict[str, Any], rules: Rules, quiet: bool) -> PlanResult:
 
 def _extra_files(result: PlanResult, settings: dict[str, Any]) -> dict[str, str]:
     """The effective configuration and the tables of crossings, conflicts and changes."""
+    columns = ["cluster_id", "municipalities", "crossings", "crossings_code"]
     crossings = pd.DataFrame(
         result.clusters.loc[
-            result.clusters["crossings"] != "", ["cluster_id", "municipalities", "crossings"]
+            result.clusters["crossings"] != "", [c for c in columns if c in result.clusters]
         ]
-    ).rename(columns={"crossings": "reason"})
+    ).rename(columns={"crossings": "reason", "crossings_code": "reason_code"})
     files = {
         "config.toml": config_toml(
             settings, header="Effective configuration of this plan.", base=settings["out"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.adjacency import Adjacency
+from planner.reasons import Reason
 from planner.rules import Rules
 
 __all__ = ["Infeasible", "explain_left_out"]
@@ -28,14 +29,30 @@ class Infeasible:
     name: str
     patients: int
     doctors: int
-    why: str
-    fixes: tuple[str, ...]
+    why_reason: Reason
+    fix_reasons: tuple[Reason, ...]
+
+    @property
+    def why(self) -> str:
+        """Why the part has no cluster, in English."""
+        return self.why_reason.text("en")
+
+    @property
+    def fixes(self) -> tuple[str, ...]:
+        """The changes that would fix it, in English."""
+        return tuple(f.text("en") for f in self.fix_reasons)
+
+    @property
+    def reason(self) -> Reason:
+        """The whole explanation, why and fixes."""
+        if not self.fix_reasons:
+            return self.why_reason
+        return Reason("left_out_fix", {"why": self.why_reason, "fixes": self.fix_reasons})
 
     @property
     def text(self) -> str:
-        """The whole explanation as one sentence."""
-        fix = "; or ".join(self.fixes)
-        return f"{self.why}; to fix: {fix}" if fix else self.why
+        """The whole explanation as one sentence (English)."""
+        return self.reason.text("en")
 
 
 def _part_name(nodes: np.ndarray, names: np.ndarray, munis: np.ndarray | None) -> str:
@@ -47,9 +64,12 @@ def _part_name(nodes: np.ndarray, names: np.ndarray, munis: np.ndarray | None) -
     return shown + (" ..." if len(nodes) > 3 else "")
 
 
-def _needs(rules: Rules) -> str:
-    text = f"the {rules.min_patients:,} patients a cluster needs"
-    return text + (f" (or {rules.min_doctors} GPs)" if rules.min_doctors else "")
+def _needs(rules: Rules) -> Reason:
+    if rules.min_doctors:
+        return Reason(
+            "needs_cluster_or_gps", {"patients": rules.min_patients, "gps": rules.min_doctors}
+        )
+    return Reason("needs_cluster", {"patients": rules.min_patients})
 
 
 def _link_fix(
@@ -59,7 +79,7 @@ def _link_fix(
     names: np.ndarray,
     region: np.ndarray | None,
     labels: np.ndarray,
-) -> str | None:
+) -> Reason | None:
     """Add a link from the part to the nearest clinic in a cluster (same region)."""
     inside = np.zeros(len(xy), dtype=bool)
     inside[nodes] = True
@@ -72,10 +92,9 @@ def _link_fix(
     d = np.hypot(xy[nodes, None, 0] - xy[None, cand, 0], xy[nodes, None, 1] - xy[None, cand, 1])
     a, b = np.unravel_index(int(np.argmin(d)), d.shape)
     i, j = nodes[a], cand[b]
-    return (
-        f"add a link (bridge or ferry) from clinic {ids[i]} ({names[i]}) to clinic {ids[j]} "
-        f"({names[j]}), {d[a, b] / 1_000:.0f} km"
-    )
+    fields = {"id_a": str(ids[i]), "name_a": str(names[i]), "id_b": str(ids[j])}
+    km = int(f"{d[a, b] / 1_000:.0f}")
+    return Reason("fix_link", {**fields, "name_b": str(names[j]), "km": km})
 
 
 def _boundary_fix(
@@ -83,7 +102,7 @@ def _boundary_fix(
     full: Adjacency,
     labels: np.ndarray,
     areas: Sequence[tuple[str, np.ndarray | None]],
-) -> str | None:
+) -> Reason | None:
     """The boundary the part touches in the full graph but may not cross."""
     across = {
         int(j) for i in nodes for j in full.neighbours(int(i)) if labels[j] >= 0 and j not in nodes
@@ -93,7 +112,7 @@ def _boundary_fix(
             continue
         other = sorted({str(area[j]) for j in across} - set(area[nodes].tolist()))
         if other:
-            return f"allow crossing into {word} {other[0]}"
+            return Reason(f"fix_cross_{word}", {"area": other[0]})
     return None
 
 
@@ -142,10 +161,10 @@ def explain_left_out(
         nodes = out[comp[out] == c]
         p, d = int(patients[nodes].sum()), int(doctors[nodes].sum())
         name = _part_name(nodes, names_a, munis)
-        linked = " and its linked neighbours" if len(nodes) < len(labels) else ""
-        why = f"{name}{linked} hold{'' if linked else 's'} {p:,} patients, below {_needs(rules)}"
+        key = "part_linked_below" if len(nodes) < len(labels) else "part_below"
+        why = Reason(key, {"name": name, "patients": p, "needs": _needs(rules)})
         if len(nodes) == len(labels):
-            why = f"the whole region holds {p:,} patients, below {_needs(rules)}"
+            why = Reason("whole_region_below", {"patients": p, "needs": _needs(rules)})
         fixes = [
             f
             for f in (
@@ -154,6 +173,6 @@ def explain_left_out(
             )
             if f
         ]
-        fixes.append(f"lower min_patients to {max(p, 1):,}")
+        fixes.append(Reason("fix_lower", {"patients": max(p, 1)}))
         parts.append(Infeasible(tuple(nodes.tolist()), name, p, d, why, tuple(fixes)))
     return parts

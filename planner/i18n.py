@@ -183,3 +183,200 @@ def fmt_num(value: Any, lang: str = "en", digits: int = 1) -> str:
     if lang == "da":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text
+
+
+#: Reason key -> (English, Danish) template.  ``{field}`` is filled from the reason's fields:
+#: numbers in the language's format, nested reasons formatted in turn, lists of names as
+#: "A, B and C".  The English texts are the ones the planner has always written.
+REASONS: dict[str, tuple[str, str]] = {
+    # Why a cluster crosses a municipality boundary
+    "too_small_joins": (
+        "{small} ({patients} patients) is too small for a cluster of its own (a cluster needs "
+        "{needs}), so it joins {joins}, the fewest neighbours that make one",
+        "{small} ({patients} patienter) er for lille til sin egen klynge (en klynge skal have "
+        "{needs}) og går derfor sammen med {joins}, de færreste naboer der giver en klynge",
+    ),
+    "needs_patients": ("{patients} patients", "mindst {patients} patienter"),
+    "needs_patients_or_gps": (
+        "{patients} patients or {gps} GPs",
+        "mindst {patients} patienter eller {gps} læger",
+    ),
+    "together": (
+        "{what} spans {areas} and must stay together",
+        "{what} ligger i {areas} og skal holdes samlet",
+    ),
+    "what_group": ("group {name}", "gruppen {name}"),
+    "what_existing": ("existing cluster {name}", "den nuværende klynge {name}"),
+    "spans_regions": (
+        "{what} spans regions {regions}: a cluster never crosses a region, so its clinics are "
+        "planned apart in each region",
+        "{what} ligger i regionerne {regions}: en klynge krydser aldrig en regionsgrænse, så "
+        "praksisserne planlægges hver for sig i hver region",
+    ),
+    "boundaries_off": (
+        "municipality boundaries are not applied (boundaries = '{mode}')",
+        "kommunegrænserne anvendes ikke (boundaries = '{mode}')",
+    ),
+    "one_unit": (
+        "its municipalities form one planning unit",
+        "kommunerne udgør én planlægningsenhed",
+    ),
+    "crossing_part": (
+        "{merge} (they are planned as one unit; this cluster holds {here})",
+        "{merge} (de planlægges som én enhed; denne klynge omfatter {here})",
+    ),
+    "several": ("{items}", "{items}"),
+    "kept_current": (
+        "kept from the current plan (re-planning changes only what must change)",
+        "bevaret fra den nuværende plan (en genplanlægning ændrer kun det, der skal ændres)",
+    ),
+    # Why a clinic is left out
+    "closing": ("closing", "lukker"),
+    "left_out_fix": ("{why}; to fix: {fixes}", "{why}; mulige løsninger: {fixes}"),
+    "part_below": (
+        "{name} holds {patients} patients, below {needs}",
+        "{name} har {patients} patienter, færre end {needs}",
+    ),
+    "part_linked_below": (
+        "{name} and its linked neighbours hold {patients} patients, below {needs}",
+        "{name} og de forbundne naboer har tilsammen {patients} patienter, færre end {needs}",
+    ),
+    "whole_region_below": (
+        "the whole region holds {patients} patients, below {needs}",
+        "hele regionen har kun {patients} patienter, færre end {needs}",
+    ),
+    "needs_cluster": (
+        "the {patients} patients a cluster needs",
+        "de {patients}, en klynge skal have",
+    ),
+    "needs_cluster_or_gps": (
+        "the {patients} patients a cluster needs (or {gps} GPs)",
+        "de {patients} patienter (eller {gps} læger), en klynge skal have",
+    ),
+    "fix_link": (
+        "add a link (bridge or ferry) from clinic {id_a} ({name_a}) to clinic {id_b} "
+        "({name_b}), {km} km",
+        "tilføj en forbindelse (bro eller færge) fra praksis {id_a} ({name_a}) til praksis "
+        "{id_b} ({name_b}), {km} km",
+    ),
+    "fix_cross_region": (
+        "allow crossing into region {area}",
+        "tillad at krydse grænsen til region {area}",
+    ),
+    "fix_cross_municipality": (
+        "allow crossing into municipality {area}",
+        "tillad at krydse kommunegrænsen til {area}",
+    ),
+    "fix_lower": ("lower min_patients to {patients}", "sænk min_patients til {patients}"),
+    "enclosed": (
+        "enclosed by locked existing cluster(s) {names}, kept as is; too few patients around "
+        "it for a cluster of its own (lock = 'top_up' would let it join)",
+        "omgivet af låste nuværende klynger ({names}), der bevares som de er; for få patienter "
+        "omkring den til en klynge for sig (lock = 'top_up' ville lade den komme med)",
+    ),
+    # Notes on a cluster's size
+    "below_min": (
+        "below the minimum of {patients} patients",
+        "under minimum på {patients} patienter",
+    ),
+    "above_max": (
+        "above the maximum of {patients} patients",
+        "over maksimum på {patients} patienter",
+    ),
+    "above_soft_max": (
+        "above the soft maximum of {patients} patients",
+        "over det bløde maksimum på {patients} patienter",
+    ),
+    "meets_by_gps": ("meets the rule by its {gps} GPs", "opfylder reglen med sine {gps} læger"),
+    # Choices not honoured as asked
+    "locked_small": (
+        "existing cluster {name} holds {patients} patients, below the size rule; {how}",
+        "den nuværende klynge {name} har {patients} patienter, under størrelseskravet; {how}",
+    ),
+    "how_keep": (
+        "kept as is (lock = 'top_up' lets it take in neighbours)",
+        "den bevares som den er (lock = 'top_up' lader den optage naboer)",
+    ),
+    "how_no_free": (
+        "no free neighbour is left to top it up",
+        "der er ingen ledig nabo tilbage at fylde den op med",
+    ),
+    "locked_big": (
+        "existing cluster {name} is above the maximum",
+        "den nuværende klynge {name} er over maksimum",
+    ),
+    "group_closing": (
+        "group {name}: these clinics are closing",
+        "gruppen {name}: disse praksisser lukker",
+    ),
+    "group_locked": (
+        "group {name}: some clinics are in a locked existing cluster and others are not; the "
+        "locked ones stay in their cluster",
+        "gruppen {name}: nogle praksisser er i en låst nuværende klynge og andre ikke; de låste "
+        "bliver i deres klynge",
+    ),
+    "group_apart": (
+        "group {name}: these clinics cannot reach the others within the boundaries; they are "
+        "planned apart",
+        "gruppen {name}: disse praksisser kan ikke nå de andre inden for grænserne; de "
+        "planlægges hver for sig",
+    ),
+    "apart_pinned": (
+        "must not share a cluster but do: both are in one group or locked cluster",
+        "må ikke være i samme klynge, men er det: begge er i samme gruppe eller låste klynge",
+    ),
+    "apart_stuck": (
+        "must not share a cluster but do: moving either would break its cluster or no "
+        "neighbouring cluster can take it",
+        "må ikke være i samme klynge, men er det: at flytte en af dem ville splitte dens klynge, "
+        "eller ingen nabo-klynge kan tage den",
+    ),
+    "proposal_stuck": (
+        "cluster {name} stays below the size rule: its proposed clinics may not move and its "
+        "neighbours cannot spare enough",
+        "klynge {name} forbliver under størrelseskravet: de foreslåede praksisser må ikke "
+        "flyttes, og naboerne kan ikke afgive nok",
+    ),
+    "replan_stuck": (
+        "cluster {name} is below the size rule and neither its neighbours can spare clinics "
+        "nor can they take its clinics",
+        "klynge {name} er under størrelseskravet, og naboerne kan hverken afgive praksisser "
+        "eller overtage dens praksisser",
+    ),
+    "proposal_unknown": (
+        "proposed for cluster {target}, but {where}; not honoured",
+        "foreslået til klynge {target}, men {where}; ikke opfyldt",
+    ),
+    "where_no_plan": (
+        "no current plan was given (add the plan the proposal was made on, e.g. "
+        "--current PLAN/assignments.csv)",
+        "der er ikke angivet en nuværende plan (angiv den plan, forslaget blev lavet ud fra, "
+        "f.eks. --current PLAN/assignments.csv)",
+    ),
+    "where_not_bordering": (
+        "it does not border that cluster's clinics within the boundaries",
+        "den grænser ikke op til klyngens praksisser inden for grænserne",
+    ),
+    "locked_split": (
+        "existing cluster {name} is not contiguous within the boundaries; its largest connected "
+        "piece is kept and these {n} clinic(s) are planned anew",
+        "den nuværende klynge {name} hænger ikke sammen inden for grænserne; dens største "
+        "sammenhængende del bevares, og disse {n} praksis(ser) planlægges på ny",
+    ),
+    "where_empty": (
+        "no other clinic of the current plan is in it",
+        "ingen anden praksis fra den nuværende plan er i den",
+    ),
+}
+
+#: How a list inside a reason is joined: field -> (English, Danish); names use "and".
+REASON_JOINS: dict[str, tuple[str, str]] = {
+    "fixes": ("; or ", "; eller "),
+    "items": ("; ", "; "),
+}
+
+#: Words inside names the planner makes up itself (a municipality cut by water).
+REASON_WORDS: dict[str, tuple[str, str]] = {
+    " (part)": (" (part)", " (del)"),
+    " and ": (" and ", " og "),
+}

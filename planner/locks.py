@@ -21,6 +21,7 @@ from planner.choices import Choices
 from planner.errors import PlannerError
 from planner.evaluate import check_plan
 from planner.outcome import Conflict, Context, Solved
+from planner.reasons import Reason
 from planner.repair import Sizes, centres, compact_labels, neighbour_clusters
 from planner.solve import Instance
 
@@ -43,8 +44,9 @@ def _locked_members(ctx: Context) -> dict[str, list[int]]:
             ctx.conflict(
                 "proposal",
                 [i],
-                f"proposed for cluster {target}, but it does not border that cluster's clinics "
-                "within the boundaries; not honoured",
+                Reason(
+                    "proposal_unknown", {"target": target, "where": Reason("where_not_bordering")}
+                ),
             )
             continue
         current[i] = target
@@ -71,8 +73,7 @@ def _largest_piece(ctx: Context, name: str, nodes: list[int]) -> list[int]:
     ctx.conflict(
         "locked cluster",
         dropped,
-        f"existing cluster {name} is not contiguous within the boundaries; its largest "
-        f"connected piece is kept and these {len(dropped)} clinic(s) are planned anew",
+        Reason("locked_split", {"name": name, "n": len(dropped)}),
     )
     return pieces[0]
 
@@ -112,18 +113,14 @@ def _fix_locked(ctx: Context, free: np.ndarray) -> int:
             small = not ctx.sizes.big_enough(np.asarray(nodes))
         if small:
             p = int(ctx.sizes.patients[nodes].sum())
-            how = (
-                "kept as is (lock = 'top_up' lets it take in neighbours)"
-                if ctx.choices.lock == "keep"
-                else "no free neighbour is left to top it up"
-            )
+            how = Reason("how_keep" if ctx.choices.lock == "keep" else "how_no_free")
             ctx.conflict(
                 "locked cluster",
                 nodes,
-                f"existing cluster {name} holds {p:,} patients, below the size rule; {how}",
+                Reason("locked_small", {"name": name, "patients": p, "how": how}),
             )
         if ctx.sizes.too_big(np.asarray(nodes)):
-            ctx.conflict("locked cluster", nodes, f"existing cluster {name} is above the maximum")
+            ctx.conflict("locked cluster", nodes, Reason("locked_big", {"name": name}))
         ctx.out.labels[nodes] = label
         ctx.out.names[label] = name
         label += 1
@@ -138,15 +135,14 @@ def _group_nodes(ctx: Context, free: np.ndarray) -> list[list[int]]:
         closing = [c for c in members if c not in ctx.pos]
         if closing:
             ctx.out.conflicts.append(
-                Conflict("group", "; ".join(closing), f"group {name}: these clinics are closing")
+                Conflict.of("group", "; ".join(closing), Reason("group_closing", {"name": name}))
             )
         locked = [i for i in nodes if not free[i]]
         if locked:
             ctx.conflict(
                 "group",
                 nodes,
-                f"group {name}: some clinics are in a locked existing cluster and others are "
-                "not; the locked ones stay in their cluster",
+                Reason("group_locked", {"name": name}),
             )
         nodes = [i for i in nodes if free[i]]
         while nodes:
@@ -163,8 +159,7 @@ def _group_nodes(ctx: Context, free: np.ndarray) -> list[list[int]]:
                 ctx.conflict(
                     "group",
                     nodes,
-                    f"group {name}: these clinics cannot reach the others within the "
-                    "boundaries; they are planned apart",
+                    Reason("group_apart", {"name": name}),
                 )
     return merged
 
@@ -257,10 +252,7 @@ def _absorb_pockets(ctx: Context, n_locked: int) -> None:
         near = [c for c in neighbour_clusters(ctx.adj, labels, np.array([i])) if c < n_locked]
         if near:
             names = ", ".join(sorted({ctx.out.names[c] for c in near}))
-            ctx.out.reasons[i] = (
-                f"enclosed by locked existing cluster(s) {names}, kept as is; too few patients "
-                "around it for a cluster of its own (lock = 'top_up' would let it join)"
-            )
+            ctx.out.reasons[i] = Reason("enclosed", {"names": names})
 
 
 def solve_with_choices(

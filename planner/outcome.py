@@ -8,6 +8,7 @@ import numpy as np
 
 from planner.adjacency import Adjacency
 from planner.choices import Choices
+from planner.reasons import Reason
 from planner.repair import Sizes
 
 __all__ = ["Conflict", "Context", "Solved"]
@@ -19,7 +20,13 @@ class Conflict:
 
     kind: str
     clinics: str
-    detail: str
+    detail: str  # in English
+    why: Reason | None = None  # the same, to be written in any language
+
+    @classmethod
+    def of(cls, kind: str, clinics: str, why: Reason) -> Conflict:
+        """A conflict whose detail is written from ``why``."""
+        return cls(kind, clinics, why.text("en"), why)
 
 
 @dataclass
@@ -29,7 +36,7 @@ class Solved:
     labels: np.ndarray
     names: dict[int, str] = field(default_factory=dict)  # label -> locked cluster's name
     conflicts: list[Conflict] = field(default_factory=list)
-    reasons: dict[int, str] = field(default_factory=dict)  # position -> why left out
+    reasons: dict[int, Reason] = field(default_factory=dict)  # position -> why left out
 
 
 class Context:
@@ -43,9 +50,9 @@ class Context:
         self.choices = choices
         self.out = Solved(np.full(len(self.ids), -1, dtype=np.int64))
 
-    def conflict(self, kind: str, nodes, detail: str) -> None:
+    def conflict(self, kind: str, nodes, why: Reason) -> None:
         names = "; ".join(str(self.ids[i]) for i in nodes)
-        self.out.conflicts.append(Conflict(kind, names, detail))
+        self.out.conflicts.append(Conflict.of(kind, names, why))
 
     def reachable(self, start: int, allowed: np.ndarray) -> dict[int, int]:
         """Breadth-first parents from ``start`` over allowed clinics."""

@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 
 from planner.errors import PlannerError
+from planner.reasons import CODE_COLUMNS, canonical_code
 from planner.result import PlanResult
 from planner.rules import Rules
 
@@ -145,6 +146,7 @@ def _load_plan(plan_dir: Path) -> PlanResult:
     crs = clinics.estimate_utm_crs() if len(clinics) else "EPSG:3857"
     clinics = _typed_clinics(clinics.to_crs(crs))
     clusters = clusters.to_crs(crs)
+    _canonical_codes(clusters)
     graph = _neighbour_graph(clinics)
     clinics = clinics.drop(columns="neighbours", errors="ignore")
     links = _read_optional_geojson(plan_dir / "links.geojson", _LINK_COLUMNS).to_crs(crs)
@@ -189,6 +191,7 @@ def _typed_clinics(clinics: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Clinics as read back, with text, cluster and count columns in the planner's types."""
     for col in ("clinic_id", "name", "status", "reason"):
         clinics[col] = clinics[col].fillna("").astype(str)
+    _canonical_codes(clinics)
     clinics["cluster_id"] = _blank_to_none(clinics["cluster_id"])
     if "current_cluster" in clinics.columns:
         clinics["current_cluster"] = _blank_to_none(clinics["current_cluster"])
@@ -219,7 +222,16 @@ def _read_optional_csv(path: Path, columns: list[str]) -> pd.DataFrame:
     """A table the plan wrote, or an empty one with its columns when the file is absent."""
     if not path.is_file():
         return pd.DataFrame(columns=columns)
-    return pd.read_csv(path, dtype={c: str for c in columns if c != "patients"})
+    frame = pd.read_csv(path, dtype={c: str for c in columns if c != "patients"})
+    _canonical_codes(frame)
+    return frame
+
+
+def _canonical_codes(frame: pd.DataFrame) -> None:
+    """Reason codes as the planner writes them (absent from plans written before codes)."""
+    for col in CODE_COLUMNS.values():
+        if col in frame.columns:
+            frame[col] = [canonical_code(v) for v in frame[col]]
 
 
 def load_assignments(plan_dir: str | Path) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from planner.adjacency import Adjacency
 from planner.boundaries import cut_between
 from planner.choices import Choices
 from planner.outcome import Conflict, Solved
+from planner.reasons import Reason
 from planner.repair import Sizes, centres, compact_labels, neighbour_clusters, stays_valid
 from planner.solve import Instance
 
@@ -219,11 +220,8 @@ def _fix_small(st: _State) -> None:
             continue
         if st.pinned[nodes].any():
             keep = "; ".join(st.ids[nodes[st.pinned[nodes]]].tolist())
-            st.stuck[c] = Conflict(
-                "proposal",
-                keep,
-                f"cluster {st.names[c]} stays below the size rule: its proposed clinics "
-                "may not move and its neighbours cannot spare enough",
+            st.stuck[c] = Conflict.of(
+                "proposal", keep, Reason("proposal_stuck", {"name": st.names[c]})
             )
             continue
         saved = st.labels.copy()
@@ -231,12 +229,7 @@ def _fix_small(st: _State) -> None:
         if not _attach(st, nodes, banned=c):
             st.labels = saved
             st.conflicts.append(
-                Conflict(
-                    "replan",
-                    st.names[c],
-                    f"cluster {st.names[c]} is below the size rule and neither its neighbours "
-                    "can spare clinics nor can they take its clinics",
-                )
+                Conflict.of("replan", st.names[c], Reason("replan_stuck", {"name": st.names[c]}))
             )
         if not (st.labels == saved).all():
             tried.clear()  # the neighbours changed: clusters tried before may now work

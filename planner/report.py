@@ -46,7 +46,9 @@ OUTPUT_FILES = (
     "report.html",
 )
 #: Fields of ``clinics.geojson`` (counts only; the optional ones when the plan has them).
-CLINIC_FIELDS = ("clinic_id", "name", "patients", "doctors", "cluster_id", "status", "reason")
+CLINIC_FIELDS = (
+    "clinic_id", "name", "patients", "doctors", "cluster_id", "status", "reason", "reason_code",
+)  # fmt: skip
 _OPTIONAL_CLINIC_FIELDS = ("municipality", "region", "current_cluster")
 _LINK_FIELDS = ("clinic_a", "clinic_b", "distance_km", "kind")
 
@@ -127,7 +129,10 @@ def clinics_frame(result: PlanResult) -> gpd.GeoDataFrame:
     contiguity graph (``;``-separated), so a map can be redrawn from the files.
     """
     fields = [*CLINIC_FIELDS, *(c for c in _OPTIONAL_CLINIC_FIELDS if c in result.clinics)]
-    frame = pd.DataFrame(result.clinics[fields]).copy()
+    clinics = result.clinics
+    if "reason_code" not in clinics.columns:  # a plan read back from before reasons had codes
+        clinics = clinics.assign(reason_code="")
+    frame = pd.DataFrame(clinics[fields]).copy()
     for col in ("cluster_id", "current_cluster"):
         if col in frame:
             frame[col] = frame[col].astype(object).where(frame[col].notna(), None)

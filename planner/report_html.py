@@ -14,6 +14,7 @@ import pandas as pd
 
 from planner.compare import PlanDiff
 from planner.i18n import check_lang, fmt_int, fmt_num, label, status_label
+from planner.reasons import localise_result
 from planner.result import PlanResult
 
 __all__ = ["CROSSING_COLUMNS", "Column", "crossing_flags", "diff_html", "report_html", "table_html"]
@@ -189,6 +190,7 @@ def report_html(result: PlanResult, *, lang: str = "en", map_file: str | None = 
         A complete HTML document.
     """
     check_lang(lang)
+    result = localise_result(result, lang)  # reasons in the report's language
     clusters = pd.DataFrame(result.clusters.drop(columns="geometry"))
     crossings = crossing_flags(clusters)
     if (crossings != "").any():

@@ -9,6 +9,7 @@ import shapely
 
 from planner.evaluate import cluster_figures
 from planner.geography import Geography
+from planner.reasons import Reason, code_of
 from planner.rules import (
     BUDGET_MIN_PER_CLUSTER_DKK,
     BUDGET_PER_GP_STARTUP_DKK,
@@ -38,6 +39,8 @@ CLUSTER_COLUMNS = [
     "status",
     "size_note",
     "crossings",
+    "size_note_code",
+    "crossings_code",
 ]
 
 #: The coordinator's clinic is the biggest practice whose GPs' travel to meetings is
@@ -54,17 +57,17 @@ def annual_budget(patients: int) -> float:
     return round(max(BUDGET_PER_PATIENT_DKK * patients, BUDGET_MIN_PER_CLUSTER_DKK), 2)
 
 
-def _status(patients: int, doctors: int, rules: Rules) -> tuple[str, str]:
+def _status(patients: int, doctors: int, rules: Rules) -> tuple[str, Reason | None]:
     """Status (``ok``, ``below minimum``, ``above maximum``) and a note on the size."""
     if not rules.big_enough(patients, doctors):
-        return "below minimum", f"below the minimum of {rules.min_patients:,} patients"
+        return "below minimum", Reason("below_min", {"patients": rules.min_patients})
     if rules.too_big(patients):
-        return "above maximum", f"above the maximum of {rules.max_patients:,} patients"
+        return "above maximum", Reason("above_max", {"patients": rules.max_patients})
     if rules.max_patients is not None and patients > rules.max_patients:
-        return "ok", f"above the soft maximum of {rules.max_patients:,} patients"
+        return "ok", Reason("above_soft_max", {"patients": rules.max_patients})
     if patients < rules.min_patients:
-        return "ok", f"meets the rule by its {doctors} GPs"
-    return "ok", ""
+        return "ok", Reason("meets_by_gps", {"gps": int(doctors)})
+    return "ok", None
 
 
 def coordinator(nodes: np.ndarray, xy: np.ndarray, doctors: np.ndarray) -> int:
@@ -110,7 +113,7 @@ def cluster_table(
     rules: Rules,
     *,
     names: dict[int, str] | None = None,
-    crossings: dict[int, str] | None = None,
+    crossings: dict[int, Reason] | None = None,
 ) -> tuple[gpd.GeoDataFrame, dict[int, str]]:
     """One row per cluster with its territory, and the id given to each label.
 
@@ -134,6 +137,7 @@ def cluster_table(
         fig = cluster_figures(nodes, instance.xy, instance.patients, instance.doctors)
         boss = coordinator(nodes, instance.xy, instance.doctors)
         status, note = _status(fig.patients, fig.doctors, rules)
+        crossing = (crossings or {}).get(int(c))
         rows.append(
             {
                 "cluster_id": ids[c],
@@ -152,8 +156,10 @@ def cluster_table(
                 "budget_dkk": annual_budget(fig.patients),
                 "startup_dkk": round(BUDGET_PER_GP_STARTUP_DKK * fig.doctors, 2),
                 "status": status,
-                "size_note": note,
-                "crossings": (crossings or {}).get(int(c), ""),
+                "size_note": note.text("en") if note else "",
+                "crossings": crossing.text("en") if crossing else "",
+                "size_note_code": code_of(note),
+                "crossings_code": code_of(crossing),
                 "geometry": shapely.union_all(territories.iloc[nodes].to_numpy(), grid_size=0.01),
             }
         )

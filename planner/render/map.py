@@ -20,6 +20,7 @@ import shapely
 
 from planner.compare import match_clusters, moved, none_if_blank
 from planner.i18n import check_lang, label, labels
+from planner.reasons import localise_result
 from planner.render import popups
 from planner.render.assets import strip_cdn_assets
 from planner.render.elements import ErrorCatcher, FitBounds, Pop, ReviewControls, Tip
@@ -377,6 +378,7 @@ def render_map(
         Save it with ``.save(path)``: one HTML file with everything inlined.
     """
     check_lang(lang)
+    result = localise_result(result, lang)  # reasons in the map's language
     # A fractional zoom lets the view fit the region tightly instead of snapping to the
     # next whole zoom level out, which can leave half the window empty.
     fmap = folium.Map(

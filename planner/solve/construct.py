@@ -20,6 +20,8 @@ __all__ = ["absorb", "grow_clusters"]
 
 #: How many of the most peripheral free clinics a randomised seed is drawn from.
 SEED_POOL = 3
+#: Regions up to this many clinics are grown in plain Python (no numpy overhead).
+SMALL_REGION = 120
 #: Closing candidates may be this much farther than the nearest one.
 CLOSE_REACH = 1.5
 #: Weight of the overshoot (as a share of the threshold) against distance when closing.
@@ -50,6 +52,8 @@ def grow_clusters(
         Clinics enclosed in pockets below the size rule, labelled ``STUCK``.
     """
     ctx = plan.ctx
+    if len(nodes) <= SMALL_REGION:
+        return _grow_small(plan, nodes, rng, noise, wild)
     idx = np.asarray(nodes, dtype=np.int64)
     xs = np.asarray([ctx.x[i] for i in nodes])
     ys = np.asarray([ctx.y[i] for i in nodes])
@@ -71,6 +75,39 @@ def grow_clusters(
             for i in sorted(plan.members[c]):
                 plan.remove(i, STUCK)
                 stuck.append(i)
+    return stuck
+
+
+def _grow_small(
+    plan: Plan, nodes: list[int], rng: np.random.Generator, noise: float, wild: bool
+) -> list[int]:
+    """:func:`grow_clusters` in plain Python, faster than numpy for a few dozen clinics."""
+    ctx = plan.ctx
+    x, y, label = ctx.x, ctx.y, plan.label
+    free = list(nodes)
+    stuck: list[int] = []
+    while free:
+        if wild:
+            seed = free[int(rng.integers(len(free)))]
+        elif len(free) == 1:
+            seed = free[0]
+        else:
+            mx = sum(x[i] for i in free) / len(free)
+            my = sum(y[i] for i in free) / len(free)
+            d = [math.hypot(x[i] - mx, y[i] - my) for i in free]
+            if noise <= 0:
+                seed = free[max(range(len(free)), key=d.__getitem__)]
+            else:
+                top = sorted(range(len(free)), key=lambda t: -d[t])[:SEED_POOL]
+                seed = free[top[int(rng.integers(len(top)))]]
+        c = plan.new_cluster()
+        _grow(plan, c, seed, rng, noise)
+        _trim(plan, c)
+        if not ctx.big_enough(plan.pat[c], plan.gps[c]):
+            for i in sorted(plan.members[c]):
+                plan.remove(i, STUCK)
+                stuck.append(i)
+        free = [i for i in free if label[i] == FREE]
     return stuck
 
 
@@ -97,22 +134,30 @@ def _grow(plan: Plan, c: int, seed: int, rng: np.random.Generator, noise: float)
     """Grow cluster ``c`` from ``seed`` until it is big enough or enclosed."""
     ctx = plan.ctx
     nbrs, pat, gps, x, y, label = ctx.nbrs, ctx.pat, ctx.gps, ctx.x, ctx.y, plan.label
+    rules = ctx.rules
     threshold = ctx.threshold
+    # The size rule and hard ceiling inlined: this loop is the solver's hottest.
+    min_gps = rules.min_doctors if rules.min_doctors is not None else math.inf
+    cap = rules.max_patients if rules.max_hard and rules.max_patients is not None else math.inf
+    hypot = math.hypot
     plan.add(seed, c)
     frontier: dict[int, None] = dict.fromkeys(j for j in nbrs[seed] if label[j] == FREE)
-    while frontier and not ctx.big_enough(plan.pat[c], plan.gps[c]):
+    p0, g0 = plan.pat[c], plan.gps[c]
+    while frontier and p0 < threshold and g0 < min_gps:
         cx, cy = plan.centre(c)
         cand = list(frontier)
-        jitter = rng.random(len(cand)).tolist() if noise > 0 else [0.0] * len(cand)
-        dist = [
-            (math.hypot(x[j] - cx, y[j] - cy) + 0.05) * (1.0 + noise * r)
-            for j, r in zip(cand, jitter, strict=True)
-        ]
-        p0, g0 = plan.pat[c], plan.gps[c]
+        if noise > 0:
+            jitter = rng.random(len(cand)).tolist()
+            dist = [
+                (hypot(x[j] - cx, y[j] - cy) + 0.05) * (1.0 + noise * r)
+                for j, r in zip(cand, jitter, strict=True)
+            ]
+        else:
+            dist = [hypot(x[j] - cx, y[j] - cy) + 0.05 for j in cand]
         closing = [
             t
             for t, j in enumerate(cand)
-            if ctx.big_enough(p0 + pat[j], g0 + gps[j]) and not ctx.rules.too_big(p0 + pat[j])
+            if (p0 + pat[j] >= threshold or g0 + gps[j] >= min_gps) and p0 + pat[j] <= cap
         ]
         if closing:
             reach = CLOSE_REACH * min(dist[t] for t in closing)
@@ -128,6 +173,7 @@ def _grow(plan: Plan, c: int, seed: int, rng: np.random.Generator, noise: float)
         pick = cand[best]
         del frontier[pick]
         plan.add(pick, c)
+        p0, g0 = plan.pat[c], plan.gps[c]
         for j in nbrs[pick]:
             if label[j] == FREE:
                 frontier[j] = None

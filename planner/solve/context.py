@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -73,6 +74,27 @@ class Context:
             p += pat[i]
             d += gps[i]
         return p, d
+
+    def size_bound(self, patients: int, gps: int) -> int:
+        """Most clusters a set of clinics with these totals can hold, by size alone.
+
+        The same bound as :func:`planner.evaluate.size_bound`: ``patients // min_patients``,
+        or with the GP alternative the least of the patient + GP counts and the mixed count.
+        """
+        t, d = self.rules.min_patients, self.rules.min_doctors
+        if d is None:
+            return patients // t
+        return min(patients // t + gps // d, (patients * d + gps * t) // (t * d))
+
+    @cached_property
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Coordinates (km) and GPs (at least 0.001, to weigh travel) as numpy arrays."""
+        return np.asarray(self.x), np.asarray(self.y), np.maximum(np.asarray(self.gps, float), 1e-3)
+
+    @cached_property
+    def gps_per_cluster(self) -> float:
+        """GPs of an average cluster: all GPs over the most clusters the patients allow."""
+        return sum(self.gps) / max(sum(self.pat) / max(self.threshold, 1), 1.0)
 
     def valid(self, nodes: Iterable[int]) -> bool:
         """Size rule (and hard ceiling) for a set of clinics."""

@@ -25,16 +25,24 @@ CEILING_PENALTY = 1_000.0
 
 
 def regrow_step(
-    plan: Plan, rng: np.random.Generator, size: int, noise: float, wild: bool = False
+    plan: Plan,
+    rng: np.random.Generator,
+    size: int,
+    noise: float,
+    wild: bool = False,
+    start: int | None = None,
 ) -> Plan:
-    """Dissolve ``size`` neighbouring clusters around a random one and regrow them.
+    """Dissolve ``size`` neighbouring clusters around ``start`` and regrow them.
 
-    Returns a new plan (the input is not modified).
+    Without ``start``, it is drawn in proportion to the clusters' surplus over the size
+    rule (where patients to spare may form one more cluster).  Returns a new plan (the
+    input is not modified).
     """
-    live = plan.live()
-    t = plan.ctx.threshold
-    surplus = np.array([max(plan.pat[c] - t, 0) + 0.05 * t for c in live])
-    start = live[int(rng.choice(len(live), p=surplus / surplus.sum()))]
+    if start is None:
+        live = plan.live()
+        t = plan.ctx.threshold
+        surplus = np.array([max(plan.pat[c] - t, 0) + 0.05 * t for c in live])
+        start = live[int(rng.choice(len(live), p=surplus / surplus.sum()))]
     region = [start]
     seen = {start}
     head = 0

@@ -5,12 +5,18 @@ Per connected part that can reach the size rule:
 1. **Construct** several plans by randomised region growing (:mod:`.construct`) and keep
    the one with the most clusters, then the least GP travel to the meeting clinics.
 2. **Regrow** (large-neighbourhood search): dissolve 2-6 neighbouring clusters around one
-   with much surplus (drawn in proportion to it) and grow them again with noise, seeds on
-   the region's edge or, in a share of the trials, anywhere; keep the result when it has
-   fewer patients above a hard ceiling, or more clusters, or as many and no more travel.
+   with much surplus (drawn in proportion to it) or, half the time, 2-4 around the least
+   compact of a few, and grow them again with noise, seeds on the region's edge or, in a
+   share of the trials, anywhere; keep the result when it has fewer patients above a hard
+   ceiling, or more clusters, or as many and no more cost (GPs' travel plus a little
+   diameter).
+   A part whose best construction already reached its size bound gets a quarter of it.
 3. **Polish**: split any cluster holding two valid clusters, and move border clinics
-   where the plan gets more compact: first by spread (:mod:`.improve`), then by the GPs'
-   travel to their meeting clinic (:mod:`.polish`).
+   where the plan gets more compact: first by spread (:mod:`.improve`), then by cost,
+   alternating moves with swaps of two border clinics (:mod:`.polish`).
+
+A part with room for one cluster only is that cluster, with no search; the work shrinks
+with the part (see :meth:`Effort.for_size`), so many small parts cost little.
 
 Without a time limit the amount of work is fixed by the part's size, so the same seed
 gives the same plan; with ``time_limit`` the solver works until the time is up (better
@@ -29,9 +35,9 @@ import numpy as np
 from planner.rules import Rules
 from planner.solve.construct import absorb, grow_clusters
 from planner.solve.context import Context
-from planner.solve.improve import border_pass, regrow_step, split_pass
+from planner.solve.improve import border_pass, could_split, regrow_step, split_pass
 from planner.solve.instance import Instance, Progress
-from planner.solve.polish import Travel, travel_pass
+from planner.solve.polish import Travel, swap_pass, travel_pass
 from planner.solve.state import Plan
 
 __all__ = ["Effort", "solve_maxp"]
@@ -42,6 +48,14 @@ log = logging.getLogger(__name__)
 NOISE = 0.3
 #: Share of regrows that draw seeds anywhere in the region, not only on its edge.
 WILD = 0.3
+#: Share of regrows around a cluster drawn by its cost (compactness), not its surplus.
+COSTLY = 0.5
+#: Most clusters regrown around a costly one (small groups improve compactness fastest).
+COSTLY_SIZE = 4
+#: Share of the regrowing a part gets when a construction already reached its bound.
+AT_BOUND = 0.25
+#: How many clusters compete in drawing the least compact one.
+TOURNAMENT = 3
 
 
 @dataclass(frozen=True)
@@ -53,11 +67,19 @@ class Effort:
     sweeps: int = 6
 
     @classmethod
-    def for_size(cls, n: int, scale: float = 1.0) -> Effort:
-        """Default effort: more restarts for small parts, more regrowing for large ones."""
-        constructions = int(np.clip(round(4_000 / max(n, 1)), 4, 40) * scale)
-        regrows = int(min(max(0.9 * n + 300, 1_200), 6_000) * scale)
-        return cls(max(constructions, 1), max(regrows, 0))
+    def for_size(cls, n: int, scale: float = 1.0, bound: int | None = None) -> Effort:
+        """Default effort for a part of ``n`` clinics holding at most ``bound`` clusters.
+
+        More restarts for small parts, more regrowing for large ones (2 per clinic, at
+        least 1,200); below 60 clinics the regrowing shrinks with the part (20 per
+        clinic) and the restarts with the clusters it can hold (8 per cluster), so a part
+        of a few clinics takes milliseconds.
+        """
+        constructions = np.clip(round(4_000 / max(n, 1)), 4, 40)
+        if bound is not None:
+            constructions = min(constructions, max(8 * bound, 4))
+        regrows = min(max(2 * n, 1_200), 20 * n, 8_000)
+        return cls(max(int(constructions * scale), 1), max(int(regrows * scale), 0))
 
 
 def solve_maxp(
@@ -111,8 +133,9 @@ def solve_maxp(
             if progress is not None:
                 progress(base + frac * size, work, message)
 
+        bound = ctx.size_bound(*ctx.totals(nodes.tolist()))
         plan = _solve_part(
-            ctx, nodes.tolist(), rng, share, Effort.for_size(len(nodes), effort), report
+            ctx, nodes.tolist(), rng, share, Effort.for_size(len(nodes), effort, bound), report
         )
         local = plan.labels(nodes)
         labels[nodes] = local + next_label
@@ -137,6 +160,14 @@ def _solve_part(
     def out_of_time(share: float) -> bool:
         return time_limit is not None and time.perf_counter() - start >= share * time_limit
 
+    total_p, total_g = ctx.totals(nodes)
+    if not could_split(ctx, total_p, total_g):  # room for one cluster: the whole part
+        plan = Plan(ctx)
+        c = plan.new_cluster()
+        for i in nodes:
+            plan.add(i, c)
+        return plan
+    bound = ctx.size_bound(total_p, total_g)
     best: Plan | None = None
     best_key = (0, 0, 0.0)
     travel: Travel | None = None
@@ -159,7 +190,10 @@ def _solve_part(
         if out_of_time(0.25) if time_limit is not None else attempt >= effort.constructions:
             break
     report(0.2, f"best of {attempt} constructions: {best.k} clusters")
-    plan = _regrow(best, rng, effort.regrows, time_limit, out_of_time, report)
+    regrows = effort.regrows
+    if best.k >= bound and best_key[0] == 0:  # the count is proven best: regrow for compactness
+        regrows = int(regrows * AT_BOUND)
+    plan = _regrow(best, nodes, rng, regrows, time_limit, out_of_time, report)
     report(0.9, f"{plan.k} clusters after regrowing; polishing")
     split_pass(plan)
     for _ in range(effort.sweeps):
@@ -168,7 +202,10 @@ def _solve_part(
     for _ in range(effort.sweeps):
         if out_of_time(0.99):
             break
-        if not travel_pass(plan, nodes, rng):
+        moved = travel_pass(plan, nodes, rng)
+        if out_of_time(0.99):
+            break
+        if not swap_pass(plan, nodes, rng) and not moved:
             break
     split_pass(plan)
     log.debug(
@@ -203,19 +240,19 @@ def _better(trial: Plan, cur: Plan, travel: Travel) -> bool:
 
 
 def _travel_change(trial: Plan, cur: Plan, travel: Travel) -> float:
-    """How much the GPs' travel of the clusters that changed grew from ``cur`` to ``trial``."""
+    """How much the cost of the clusters that changed grew from ``cur`` to ``trial``.
+
+    ``travel`` reads (and caches) the clusters of ``cur``.
+    """
     changed = sorted(trial.touched)
     new = sum(travel.of(sorted(trial.members[c])) for c in changed if trial.members[c])
-    old = sum(
-        travel.of(sorted(cur.members[c]))
-        for c in changed
-        if c < len(cur.members) and cur.members[c]
-    )
+    old = sum(travel.cluster(c) for c in changed if c < len(cur.members) and cur.members[c])
     return new - old
 
 
 def _regrow(
     plan: Plan,
+    nodes: list[int],
     rng: np.random.Generator,
     steps: int,
     time_limit: float | None,
@@ -233,12 +270,29 @@ def _regrow(
     cur = plan
     step = 0
     while (step < steps) if time_limit is None else not out_of_time(0.9):
-        size = int(rng.integers(2, 7))
+        costly = rng.random() < COSTLY
+        size = int(rng.integers(2, COSTLY_SIZE + 1 if costly else 7))
         noise = NOISE * float(rng.uniform(0.2, 3.0))
-        trial = regrow_step(cur, rng, size, noise, wild=bool(rng.random() < WILD))
+        wild = bool(rng.random() < WILD)
+        start = _costly(cur, nodes, travel, rng) if costly else None
+        trial = regrow_step(cur, rng, size, noise, wild=wild, start=start)
         if _better(trial, cur, travel):
+            travel.forget(*trial.touched)
             cur = trial
+            travel.plan = cur
         step += 1
         if step % 250 == 0:
             report(0.2 + 0.7 * min(step / max(steps, 1), 1.0), f"{cur.k} clusters, regrowing")
     return cur
+
+
+def _costly(plan: Plan, nodes: list[int], travel: Travel, rng: np.random.Generator) -> int:
+    """The least compact (cost per GP) of a few clusters drawn through random clinics."""
+    label, gps = plan.label, plan.gps
+    best, best_cost = -1, -1.0
+    for _ in range(TOURNAMENT):
+        c = label[nodes[int(rng.integers(len(nodes)))]]  # every clinic of a part is placed
+        cost = travel.cluster(c) / max(gps[c], 1)
+        if cost > best_cost:
+            best, best_cost = c, cost
+    return best

@@ -1,9 +1,14 @@
-"""The last polish: border moves that cut the GPs' travel to their meeting clinic.
+"""The last polish: border moves and swaps that cut the GPs' travel to their meeting clinic.
 
 The meeting clinic of a cluster is the member that minimises the GP-weighted distance from
-every member to it (the measure in :func:`planner.evaluate.cluster_figures`).  A border
-clinic moves to a neighbouring cluster when the two clusters' travel falls, both stay
-valid and its old cluster stays contiguous.
+every member to it (the measure in :func:`planner.evaluate.cluster_figures`).  The cost of a
+cluster is that travel plus a small weight times its diameter (the farthest two members),
+so a far-flung clinic with few GPs still counts.
+
+- :func:`travel_pass` moves a border clinic to a neighbouring cluster when the two
+  clusters' cost falls, both stay valid and its old cluster stays contiguous;
+- :func:`swap_pass` exchanges two border clinics between neighbouring clusters: clusters
+  close to the size rule can rarely give a clinic away, but they can trade one.
 """
 
 from __future__ import annotations
@@ -14,33 +19,47 @@ from planner.solve.context import is_connected
 from planner.solve.improve import _penalty
 from planner.solve.state import FREE, Plan
 
-__all__ = ["Travel", "travel_pass"]
+__all__ = ["DIAMETER_WEIGHT", "Travel", "swap_pass", "travel_pass"]
+
+#: Weight of a cluster's diameter in its cost, per GP of an average cluster (all GPs over
+#: the most clusters by size): 0.1 prices 1 km of diameter like 0.1 km more travel for
+#: every GP of a typical cluster.
+DIAMETER_WEIGHT = 0.1
+#: A swap is priced only when it widens the two clusters' spread by at most this factor.
+SPREAD_SLACK = 1.0
 
 
 class Travel:
-    """GP-weighted travel to the meeting clinic, per cluster, cached."""
+    """Cost of clusters: GP-weighted travel to the meeting clinic plus weighted diameter.
 
-    def __init__(self, plan: Plan) -> None:
+    Parameters
+    ----------
+    plan
+        The plan whose clusters :meth:`cluster` reads (cached until :meth:`forget`).
+    diameter_weight
+        See :data:`DIAMETER_WEIGHT`; 0 prices travel alone.
+    """
+
+    def __init__(self, plan: Plan, diameter_weight: float = DIAMETER_WEIGHT) -> None:
         ctx = plan.ctx
-        self.plan = plan  # the plan :meth:`cluster` reads
-        self.x = np.asarray(ctx.x)
-        self.y = np.asarray(ctx.y)
-        self.gp = np.maximum(np.asarray(ctx.gps, float), 1e-3)
+        self.plan = plan
+        self.x, self.y, self.gp = ctx.arrays
+        self.lam = diameter_weight * ctx.gps_per_cluster
         self.cache: dict[int, float] = {}
 
     def of(self, nodes: list[int]) -> float:
-        """Travel of a set of clinics."""
+        """Cost of a set of clinics."""
         idx = np.asarray(nodes)
         xs, ys = self.x[idx], self.y[idx]
         d = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :])
-        return float((d @ self.gp[idx]).min())
+        return float((d @ self.gp[idx]).min()) + self.lam * float(d.max())
 
     def total(self, plan: Plan) -> float:
-        """Travel of every cluster of ``plan``, summed."""
+        """Cost of every cluster of ``plan``, summed."""
         return sum(self.of(sorted(plan.members[c])) for c in plan.live())
 
     def cluster(self, c: int) -> float:
-        """Travel of cluster ``c`` (cached until :meth:`forget`)."""
+        """Cost of cluster ``c`` (cached until :meth:`forget`)."""
         if c not in self.cache:
             self.cache[c] = self.of(sorted(self.plan.members[c]))
         return self.cache[c]
@@ -52,7 +71,7 @@ class Travel:
 
 
 def travel_pass(plan: Plan, nodes: list[int], rng: np.random.Generator) -> int:
-    """One sweep of border moves that cut travel; return how many clinics moved."""
+    """One sweep of border moves that cut the cost; return how many clinics moved."""
     ctx = plan.ctx
     label, nbrs, pat, gps = plan.label, ctx.nbrs, ctx.pat, ctx.gps
     travel = Travel(plan)
@@ -94,3 +113,63 @@ def travel_pass(plan: Plan, nodes: list[int], rng: np.random.Generator) -> int:
             travel.forget(a, best)
             moved += 1
     return moved
+
+
+def swap_pass(plan: Plan, nodes: list[int], rng: np.random.Generator) -> int:
+    """One sweep of swaps of two border clinics that cut the cost; return how many swaps.
+
+    For every clinic ``i`` (in random order) of cluster ``a`` and every neighbouring
+    cluster ``b``, the best clinic ``j`` of ``b`` that touches ``a`` is traded for ``i``
+    when both clusters stay valid and contiguous and their cost falls.
+    """
+    ctx = plan.ctx
+    label, nbrs = plan.label, ctx.nbrs
+    travel = Travel(plan)
+    order = list(nodes)
+    rng.shuffle(order)
+    swapped = 0
+    for i in order:
+        a = label[i]
+        if a < 0:
+            continue
+        for b in sorted({label[j] for j in nbrs[i]} - {a, FREE}):
+            j = _best_swap(plan, travel, i, a, b)
+            if j is not None:
+                plan.move(i, b)
+                plan.move(j, a)
+                travel.forget(a, b)
+                swapped += 1
+                break
+    return swapped
+
+
+def _best_swap(plan: Plan, travel: Travel, i: int, a: int, b: int) -> int | None:
+    """The clinic of ``b`` whose trade for ``i`` (of ``a``) cuts the cost most, if any."""
+    ctx = plan.ctx
+    label, nbrs, pat, gps, rules = plan.label, ctx.nbrs, ctx.pat, ctx.gps, ctx.rules
+    ma, mb = plan.members[a], plan.members[b]
+    base = (
+        travel.cluster(a)
+        + travel.cluster(b)
+        + _penalty(ctx, plan.pat[a])
+        + _penalty(ctx, plan.pat[b])
+    )
+    spread = plan.spread(a) + plan.spread(b)
+    best, best_delta = None, -1e-9
+    for j in sorted({j for k in ma for j in nbrs[k] if label[j] == b}):
+        if plan.spread_traded(a, i, j) + plan.spread_traded(b, j, i) > SPREAD_SLACK * spread:
+            continue  # the trade widens the pair: not worth pricing the travel
+        pa, pb = plan.pat[a] - pat[i] + pat[j], plan.pat[b] - pat[j] + pat[i]
+        if not (
+            ctx.big_enough(pa, plan.gps[a] - gps[i] + gps[j])
+            and ctx.big_enough(pb, plan.gps[b] - gps[j] + gps[i])
+        ):
+            continue
+        if rules.too_big(pa) or rules.too_big(pb):
+            continue
+        new_a = [k for k in ma if k != i] + [j]
+        new_b = [k for k in mb if k != j] + [i]
+        delta = travel.of(new_a) + travel.of(new_b) + _penalty(ctx, pa) + _penalty(ctx, pb) - base
+        if delta < best_delta and is_connected(nbrs, set(new_a)) and is_connected(nbrs, set(new_b)):
+            best, best_delta = j, delta
+    return best

@@ -141,6 +141,17 @@ class Plan:
         sx, sy = self.sx[c] + w * x, self.sy[c] + w * y
         return max(self.sq[c] + w * (x * x + y * y) - (sx * sx + sy * sy) / tw, 0.0)
 
+    def spread_traded(self, c: int, out: int, into: int) -> float:
+        """The spread of ``c`` after trading its member ``out`` for clinic ``into``."""
+        ctx = self.ctx
+        wo, wi = ctx.pat[out] + 1.0, ctx.pat[into] + 1.0
+        xo, yo, xi, yi = ctx.x[out], ctx.y[out], ctx.x[into], ctx.y[into]
+        tw = self.w[c] - wo + wi
+        sx = self.sx[c] - wo * xo + wi * xi
+        sy = self.sy[c] - wo * yo + wi * yi
+        sq = self.sq[c] - wo * (xo * xo + yo * yo) + wi * (xi * xi + yi * yi)
+        return max(sq - (sx * sx + sy * sy) / tw, 0.0)
+
     def live(self) -> list[int]:
         """Ids of the non-empty clusters, ascending."""
         return [c for c, m in enumerate(self.members) if m]
