@@ -21,6 +21,7 @@ from planner.choices import Choices, choices_from_table, unknown_ids
 from planner.errors import PlannerError, Problem, ValidationError
 from planner.geography import Geography, build_geography
 from planner.locks import solve_with_choices
+from planner.onland import off_land_problems
 from planner.outcome import Conflict
 from planner.reasons import Reason
 from planner.repair import Sizes
@@ -28,7 +29,8 @@ from planner.replan import replan
 from planner.result import PlanResult
 from planner.rules import Rules
 from planner.solve import Instance, Progress, get_solver
-from planner.validate import to_metric, validate_clinics
+from planner.solve.exact import ExactResult, solve_exact_with_status
+from planner.validate import file_rows, to_metric, validate_clinics
 
 __all__ = ["MODES", "plan"]
 
@@ -159,11 +161,16 @@ def plan(
     active = np.flatnonzero(~table["clinic_id"].isin(wanted.leaving).to_numpy())
     if len(active) == 0:
         raise PlannerError("every clinic is closing: there is nothing to plan")
+    land_m = _land_in(land, table.crs)
+    if land_m is not None:  # a clinic at sea has a wrong coordinate (or lat/lon swapped)
+        problems = off_land_problems(table, land_m, source=name, rows=file_rows(clinics))
+        if problems:
+            raise ValidationError(problems)
     sub = table.iloc[active].reset_index(drop=True)
     region = _column(sub, "region") if bmode != "none" else None
     geo = build_geography(
         sub,
-        land=_land_in(land, table.crs),
+        land=land_m,
         links=links,
         link_max_km=rules.link_max_km,
         areas=region,
@@ -179,7 +186,15 @@ def plan(
     together = [] if mode == "replan" else _together(ids, wanted)
     units = _units(geo, sub, sizes, bmode, together)
 
+    proofs: list[ExactResult] = []
+
     def solve(instance: Instance) -> np.ndarray:
+        if method == "exact":  # keep what CP-SAT proved, for the summary
+            found = solve_exact_with_status(
+                instance, rules, rng, time_limit=time_limit, progress=progress
+            )
+            proofs.append(found)
+            return found.labels
         return solver(instance, rules, rng, time_limit=time_limit, progress=progress)
 
     if mode == "replan":
@@ -194,6 +209,15 @@ def plan(
     solved_at = time.perf_counter()
     run = Run(table, active, geo, units, solved, wanted, rules, seed, method, mode)
     result = assemble(run)
+    if proofs:
+        result.metrics["exact"] = {
+            "count_proven_optimal": all(p.optimal for p in proofs),
+            "travel_proven_optimal": all(p.compact_optimal for p in proofs),
+            # Under the planning rules; only for a single solve over every clinic.
+            "proven_upper_bound": proofs[0].bound
+            if len(proofs) == 1 and not wanted.existing
+            else None,
+        }
     result.metrics["runtime_s"] = {
         "geography": round(built - started, 3),
         "solve": round(solved_at - built, 3),

@@ -104,6 +104,18 @@ def print_summary(result: PlanResult, out_dir: Path) -> None:
         f"{m['clusters']} of at most {m.get('upper_bound_tight', m['upper_bound_parts'])} "
         f"({100 * m['share_of_bound']:.1f} %; floor(total/min) = {m['upper_bound']})",
     )
+    if "exact" in m:
+        proof = m["exact"]
+        proven = (
+            "count proven maximal"
+            if proof["count_proven_optimal"]
+            else "count not proven maximal in the time limit"
+        )
+        if proof["count_proven_optimal"] and proof["travel_proven_optimal"]:
+            proven += ", travel proven minimal"
+        if proof.get("proven_upper_bound") is not None:
+            proven += f"; proven bound {proof['proven_upper_bound']}"
+        grid.add_row("Exact method", proven)
     grid.add_row("GP-weighted mean distance to meeting clinic", f"{m['mean_gp_km']:.1f} km")
     grid.add_row("Farthest clinic from its meeting clinic", f"{m['max_km']:.1f} km")
     grid.add_row("Links across water", f"{m['links']}")

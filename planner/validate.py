@@ -29,7 +29,7 @@ from planner.errors import PlannerError, Problem, ValidationError
 from planner.io import table_from_geodataframe
 from planner.rules import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 
-__all__ = ["COLUMN_FLAGS", "parse_count", "to_metric", "validate_clinics"]
+__all__ = ["COLUMN_FLAGS", "file_rows", "parse_count", "to_metric", "validate_clinics"]
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +207,14 @@ def _blank_rows(df: pd.DataFrame) -> np.ndarray:
         return np.zeros(len(df), dtype=bool)
     cells = df.map(_text) if len(df) else df
     return (cells == "").all(axis=1).to_numpy()
+
+
+def file_rows(df: pd.DataFrame) -> np.ndarray:
+    """The file's row number of each clinic :func:`validate_clinics` keeps, in order."""
+    first_row = int(df.attrs.get("first_row", 1 if isinstance(df, gpd.GeoDataFrame) else 2))
+    if isinstance(df, gpd.GeoDataFrame):
+        df = table_from_geodataframe(df, source=str(df.attrs.get("source", "<clinics>")))
+    return np.flatnonzero(~_blank_rows(df)) + first_row
 
 
 def validate_clinics(df: pd.DataFrame, *, source: str | None = None) -> gpd.GeoDataFrame:

@@ -50,3 +50,26 @@ def test_the_heuristic_finds_the_optimal_count(seed):
     assert exact.optimal
     assert heur.max() + 1 == exact.clusters
     assert exact.clusters <= exact.bound <= tight_upper_bound(inst.adjacency, inst.patients, RULES)
+
+
+def test_the_api_reports_what_the_exact_method_proved():
+    import pandas as pd
+
+    from planner.api import plan
+
+    # Six clinics in a row, 12,000 patients each: at most two clusters of 30,000.
+    table = pd.DataFrame(
+        {
+            "clinic_id": [f"c{i}" for i in range(6)],
+            "name": [f"Clinic {i}" for i in range(6)],
+            "lat": [55.0] * 6,
+            "lon": [10.0 + 0.02 * i for i in range(6)],
+            "patients": [12_000] * 6,
+            "doctors": [6] * 6,
+        }
+    )
+    result = plan(table, rules=RULES, method="exact", time_limit=10)
+    proof = result.metrics["exact"]
+    assert result.n_clusters == 2
+    assert proof["count_proven_optimal"] and proof["proven_upper_bound"] == 2
+    assert "exact" not in plan(table, rules=RULES).metrics
