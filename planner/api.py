@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -67,6 +68,21 @@ def _land_in(land: LandLike, crs: Any) -> shapely.Geometry | None:
     return shapely.union_all(gpd.GeoSeries([land], crs="EPSG:4326").to_crs(crs).to_numpy())
 
 
+def _file_columns(func: Callable[..., PlanResult]) -> Callable[..., PlanResult]:
+    """Problems found in the clinic table name its columns as the file has them."""
+
+    @functools.wraps(func)
+    def wrapper(clinics: pd.DataFrame, *args: Any, **kwargs: Any) -> PlanResult:
+        try:
+            return func(clinics, *args, **kwargs)
+        except ValidationError as exc:
+            source = kwargs.get("source") or str(clinics.attrs.get("source", "<clinics>"))
+            raise exc.in_file_columns(clinics.attrs.get("columns"), source) from None
+
+    return wrapper
+
+
+@_file_columns
 def plan(
     clinics: pd.DataFrame,
     *,

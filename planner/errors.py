@@ -7,7 +7,7 @@ raised together, each naming the file, the row and the column concerned.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = ["PlannerError", "Problem", "ValidationError"]
 
@@ -58,3 +58,20 @@ class ValidationError(PlannerError):
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in the input:"
         super().__init__("\n".join([head, *("  " + s for s in shown)]))
+
+    def in_file_columns(self, columns: dict[str, str] | None, source: str) -> ValidationError:
+        """The same problems with canonical column names replaced by ``source``'s own.
+
+        ``columns`` maps a canonical name (``patients``) to the file's column
+        (``patients_jan2021``), as :func:`planner.io.apply_column_map` records it.
+        """
+        if not columns:
+            return self
+        return ValidationError(
+            [
+                replace(p, column=columns.get(p.column, p.column))
+                if p.source == source and p.column is not None
+                else p
+                for p in self.problems
+            ]
+        )

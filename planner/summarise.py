@@ -8,7 +8,6 @@ import pandas as pd
 import shapely
 
 from planner.evaluate import cluster_figures
-from planner.geography import Geography
 from planner.reasons import Reason, code_of
 from planner.rules import (
     BUDGET_MIN_PER_CLUSTER_DKK,
@@ -18,7 +17,7 @@ from planner.rules import (
 )
 from planner.solve import Instance
 
-__all__ = ["annual_budget", "cluster_table", "coordinator", "left_out_reasons"]
+__all__ = ["annual_budget", "cluster_table", "coordinator"]
 
 CLUSTER_COLUMNS = [
     "cluster_id",
@@ -171,34 +170,3 @@ def _areas(table: gpd.GeoDataFrame, column: str, nodes: np.ndarray) -> str:
     if column not in table.columns:
         return ""
     return "; ".join(sorted(set(table[column].iloc[nodes].astype(str)) - {""}))
-
-
-def left_out_reasons(
-    table: gpd.GeoDataFrame, geo: Geography, labels: np.ndarray, rules: Rules
-) -> dict[int, str]:
-    """Why each left-out clinic (label ``-1``) is in no cluster, by position."""
-    comp = geo.adjacency.components()
-    patients = table["patients"].to_numpy()
-    ids = table["clinic_id"].astype(str).to_numpy()
-    total = int(patients.sum())
-    reasons: dict[int, str] = {}
-    for c in np.unique(comp[labels < 0]):
-        members = np.flatnonzero(comp == c)
-        part_total = int(patients[members].sum())
-        if len(members) == len(table):
-            text = (
-                f"the whole region holds {total:,} patients, below the {rules.min_patients:,} "
-                "a cluster needs"
-            )
-        else:
-            shown = ", ".join(ids[members[:5]]) + (" ..." if len(members) > 5 else "")
-            text = (
-                f"its land mass and linked neighbours ({len(members)} clinic(s): {shown}) hold "
-                f"{part_total:,} patients, below the {rules.min_patients:,} a cluster needs, and "
-                f"no clinic across the water lies within {rules.link_max_km:g} km; "
-                "add a link (bridge or ferry) to join it to a neighbouring cluster"
-            )
-        for i in members:
-            if labels[i] < 0:
-                reasons[int(i)] = text
-    return reasons

@@ -129,6 +129,21 @@ def test_column_flags_and_estimated_gps(tmp_path):
     assert summary["totals"]["doctors"] == 9 * 6
 
 
+def test_problems_name_the_column_as_the_file_has_it(tmp_path):
+    src = tmp_path / "practices.csv"
+    rows = ["practice_code,practice_name,latitude,longitude,patients_jan2021,doctors"]
+    rows += [f"P{i},Practice {i},{52 + 0.01 * i},-1.0,9000,5" for i in range(4)]
+    rows[3] = "P2,Practice 2,52.02,-1.0,,5"  # file row 4: no patients
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    flags = ["--id-col", "practice_code", "--patients-col", "patients_jan2021"]
+    result = runner.invoke(app, ["plan", str(src), "--out", str(out), "--quiet", *flags])
+    assert result.exit_code == 3, result.output
+    text = " ".join(result.output.split())
+    assert "row 4, column 'patients_jan2021'" in text
+    assert not out.exists() or not any(out.iterdir())
+
+
 def test_patient_list_gives_group_1_counts_and_nothing_patient_level(tmp_path):
     clinics = tmp_path / "clinics.csv"
     rows = ["clinic_id,name,lat,lon,doctors"]

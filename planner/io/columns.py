@@ -123,4 +123,7 @@ def apply_column_map(df: pd.DataFrame, mapping: Mapping[str, str] | None = None)
     out.update(extra)
     result = pd.DataFrame({name: s.copy() for name, s in out.items()}, index=df.index)
     result.attrs = dict(df.attrs)
+    # Canonical -> file column, so messages can name the column as the file has it.
+    renamed = {c: f for c, f in resolved.items() if c != f}
+    result.attrs["columns"] = {**df.attrs.get("columns", {}), **renamed}
     return result
