@@ -17,7 +17,7 @@ from planner.rules import (
 )
 from planner.solve import Instance
 
-__all__ = ["annual_budget", "cluster_table", "coordinator"]
+__all__ = ["annual_budget", "cluster_table", "coordinator", "territory_holders"]
 
 CLUSTER_COLUMNS = [
     "cluster_id",
@@ -104,6 +104,49 @@ def _ids_for(order: list[int], names: dict[int, str]) -> dict[int, str]:
     return ids
 
 
+def territory_holders(xy: np.ndarray, labels: np.ndarray, patients: np.ndarray) -> np.ndarray:
+    """Which clinics' territories a cluster's area is drawn from, so clusters never overlap.
+
+    Clinics at one site (a health centre) share one territory.  When they belong to
+    different clusters, the territory goes to the cluster with the most patients at the
+    site (ties: the first label); the others keep their clinics but not that area.  A
+    cluster left with no area at all keeps the shared territory (an overlap, but no
+    cluster disappears from the map).
+
+    Parameters
+    ----------
+    xy
+        Clinic coordinates; identical coordinates mean one site.
+    labels
+        Cluster per clinic; a negative label is no cluster.
+    patients
+        Patients per clinic.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for each clinic whose territory belongs to its cluster's area.
+    """
+    labels = np.asarray(labels)
+    keep = labels >= 0
+    _, site = np.unique(np.asarray(xy, dtype=float), axis=0, return_inverse=True)
+    site = site.ravel()
+    shared = np.flatnonzero(np.bincount(site) > 1)
+    for s in shared:
+        at = np.flatnonzero((site == s) & keep)
+        held = np.unique(labels[at])
+        if len(held) < 2:
+            continue
+        weight = [patients[at][labels[at] == c].sum() for c in held]
+        owner = held[int(np.argmax(weight))]
+        keep[at[labels[at] != owner]] = False
+    for c in np.unique(labels[labels >= 0]):
+        mine = labels == c
+        if not keep[mine].any():
+            keep[mine] = True
+    return keep
+
+
 def cluster_table(
     table: gpd.GeoDataFrame,
     territories: gpd.GeoSeries,
@@ -130,6 +173,7 @@ def cluster_table(
     ids = _ids_for(order, names or {})
     clinic_names = table["name"].astype(str).to_numpy()
     clinic_ids = table["clinic_id"].astype(str).to_numpy()
+    holds = territory_holders(instance.xy, labels, instance.patients)
     rows = []
     for c in order:
         nodes = np.flatnonzero(labels == c)
@@ -159,7 +203,9 @@ def cluster_table(
                 "crossings": crossing.text("en") if crossing else "",
                 "size_note_code": code_of(note),
                 "crossings_code": code_of(crossing),
-                "geometry": shapely.union_all(territories.iloc[nodes].to_numpy(), grid_size=0.01),
+                "geometry": shapely.union_all(
+                    territories.iloc[nodes[holds[nodes]]].to_numpy(), grid_size=0.01
+                ),
             }
         )
     frame = pd.DataFrame(rows, columns=[*CLUSTER_COLUMNS, "geometry"])

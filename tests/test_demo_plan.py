@@ -2,11 +2,13 @@
 
 import numpy as np
 import pytest
+import shapely
 
 from planner import plan
 from planner.adjacency import Adjacency
 from planner.demo import load_demo, load_demo_land
 from planner.evaluate import check_plan
+from planner.summarise import territory_holders
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +47,24 @@ def test_different_seeds_still_give_valid_plans():
         adj = Adjacency.from_networkx(r.graph)
         assert check_plan(adj, r.labels, r.clinics["patients"].to_numpy(), r.rules) == []
         assert np.all(r.labels >= 0)
+
+
+def test_cluster_territories_do_not_overlap(demo_result):
+    # The demo has health centres whose clinics end up in different clusters.
+    geoms = demo_result.clusters.geometry.to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pairs = left < right
+    overlap = shapely.area(shapely.intersection(geoms[left[pairs]], geoms[right[pairs]]))
+    assert overlap.max(initial=0.0) < 1_000.0  # m², border noise only
+    assert not demo_result.clusters.geometry.is_empty.any()
+
+
+def test_a_shared_site_is_drawn_in_the_cluster_with_most_patients_there():
+    xy = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0], [5.0, 0.0], [9.0, 0.0], [-4.0, 0.0]])
+    labels = np.array([0, 1, 1, 0, 2, 1])
+    patients = np.array([9_000, 4_000, 3_000, 20_000, 1_000, 8_000])
+    held = territory_holders(xy, labels, patients)
+    assert held.tolist() == [True, False, False, True, True, True]
+    # A cluster whose only clinic stands in another cluster's health centre keeps the area.
+    only = territory_holders(xy[:2], np.array([0, 1]), np.array([5, 1]))
+    assert only.tolist() == [True, True]

@@ -26,6 +26,7 @@ from planner.render.assets import strip_cdn_assets
 from planner.render.elements import ErrorCatcher, FitBounds, Pop, ReviewControls, Tip
 from planner.report_html import crossing_flags
 from planner.result import PlanResult
+from planner.summarise import territory_holders
 
 __all__ = [
     "FILL_OPACITY",
@@ -166,7 +167,11 @@ def _add_current(fmap: folium.Map, result: PlanResult, current: pd.Series, lang:
         geometry=result.territories.to_numpy(),
         crs=result.territories.crs,
     )
-    terr = terr[terr["current"].notna() & ~terr.geometry.is_empty].dissolve("current").reset_index()
+    codes, _ = pd.factorize(terr["current"])  # NaN -> -1: no current cluster
+    points = result.clinics.geometry.to_crs(terr.crs)
+    xy = np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
+    held = territory_holders(xy, codes, result.clinics["patients"].to_numpy())
+    terr = terr[held & ~terr.geometry.is_empty].dissolve("current").reset_index()
     colours = cluster_colours(terr, ids="current")
     shown = terr.to_crs("EPSG:4326")
     layer = folium.FeatureGroup(name=label("layer_current", lang), show=False)
