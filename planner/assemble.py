@@ -135,12 +135,21 @@ def _crossings(run: Run) -> dict[int, Reason]:
     found = crossing_reason_values(labels, _area(sub, "municipality"), run.units)
     if run.mode != "replan" or run.units.mode != "municipality":
         return found
-    # Re-planning makes no crossing between planning units: one it has comes from the current plan.
-    text = Reason("kept_current")
+    # Re-planning makes no crossing between planning units: one it has comes from the current
+    # plan, or from a reviewer's proposal that moved a clinic across.
     unit = run.units.unit
-    return {
-        c: text if len(set(unit[labels == c].tolist())) > 1 else why for c, why in found.items()
-    }
+    ids = sub["clinic_id"].astype(str).to_numpy()
+    proposed = np.isin(ids, list(run.choices.proposed))
+    out = {}
+    for c, why in found.items():
+        mine = labels == c
+        if len(set(unit[mine].tolist())) == 1:
+            out[c] = why
+        elif proposed[mine].any():
+            out[c] = Reason("kept_proposal", {"clinics": ", ".join(sorted(ids[mine & proposed]))})
+        else:
+            out[c] = Reason("kept_current")
+    return out
 
 
 def _with_changes(clusters: gpd.GeoDataFrame, changes: pd.DataFrame) -> gpd.GeoDataFrame:

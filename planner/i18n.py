@@ -230,6 +230,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "kept from the current plan (re-planning changes only what must change)",
         "bevaret fra den nuværende plan (en genplanlægning ændrer kun det, der skal ændres)",
     ),
+    "kept_proposal": (
+        "a reviewer proposed it: {clinics} moved here on request",
+        "foreslået af en praksis: {clinics} er flyttet hertil efter ønske",
+    ),
     # Why a clinic is left out
     "closing": ("closing", "lukker"),
     "left_out_fix": ("{why}; to fix: {fixes}", "{why}; mulige løsninger: {fixes}"),

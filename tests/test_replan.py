@@ -139,3 +139,14 @@ def test_a_small_cluster_is_topped_up_through_a_chain_rather_than_shared_out():
     got = replan([f"n{i}" for i in range(9)], adj, sizes, Choices(existing=existing), None)
     assert got.labels.tolist() == [0, 0, 0, 0, 1, 1, 1, 2, 2]
     assert [got.names[k] for k in range(3)] == ["A", "B", "C"]
+
+
+def test_a_crossing_made_by_a_reviewers_proposal_says_so():
+    # c003 (row 0, column 3, municipality B, cluster K4) asks to join K3 in A.
+    table = grid(area=lambda r, c: {**two_municipalities(r, c), "existing_cluster": f"K{c + 1}"})
+    result = plan(table, mode="replan", choices=Choices(proposed={"c003": "K3"}))
+    assert_valid(result)
+    assert result.clinics.set_index("clinic_id").loc["c003", "cluster_id"] == "K3"
+    crossing = result.clusters.set_index("cluster_id")["crossings"]
+    assert crossing["K3"].startswith("a reviewer proposed it: c003")
+    assert (crossing.drop("K3") == "").all()
