@@ -26,11 +26,18 @@ SMALL_REGION = 120
 CLOSE_REACH = 1.5
 #: Weight of the overshoot (as a share of the threshold) against distance when closing.
 OVERSHOOT_WEIGHT = 4.0
+#: Random numbers drawn at once for the noise on distances while growing one cluster.
+JITTER = 64
 
 
 def grow_clusters(
-    plan: Plan, nodes: list[int], rng: np.random.Generator, noise: float, wild: bool = False
-) -> list[int]:
+    plan: Plan,
+    nodes: list[int],
+    rng: np.random.Generator,
+    noise: float,
+    wild: bool = False,
+    need: int = 0,
+) -> list[int] | None:
     """Grow clusters over the free clinics among ``nodes``; return the stuck clinics.
 
     Parameters
@@ -45,15 +52,21 @@ def grow_clusters(
         Relative noise on distances (0 for the deterministic greedy).
     wild
         Draw seeds among all free clinics, not only the peripheral ones.
+    need
+        Give up (return ``None``, the plan half grown) as soon as the patients left
+        cannot make this many clusters; only with a patient rule alone (no GP rule).
 
     Returns
     -------
-    list of int
+    list of int or None
         Clinics enclosed in pockets below the size rule, labelled ``STUCK``.
     """
     ctx = plan.ctx
+    if ctx.rules.min_doctors is not None:
+        need = 0
+    left = ctx.totals(nodes)[0] if need else 0
     if len(nodes) <= SMALL_REGION:
-        return _grow_small(plan, nodes, rng, noise, wild)
+        return _grow_small(plan, nodes, rng, noise, wild, need, left)
     idx = np.asarray(nodes, dtype=np.int64)
     xs = np.asarray([ctx.x[i] for i in nodes])
     ys = np.asarray([ctx.y[i] for i in nodes])
@@ -71,16 +84,27 @@ def grow_clusters(
         _trim(plan, c)
         for i in plan.members[c]:
             alive[pos[i]] = False
-        if not ctx.big_enough(plan.pat[c], plan.gps[c]):
+        left -= plan.pat[c]
+        if ctx.big_enough(plan.pat[c], plan.gps[c]):
+            need -= 1
+        else:
             for i in sorted(plan.members[c]):
                 plan.remove(i, STUCK)
                 stuck.append(i)
+        if need > 0 and left < need * ctx.threshold:
+            return None
     return stuck
 
 
 def _grow_small(
-    plan: Plan, nodes: list[int], rng: np.random.Generator, noise: float, wild: bool
-) -> list[int]:
+    plan: Plan,
+    nodes: list[int],
+    rng: np.random.Generator,
+    noise: float,
+    wild: bool,
+    need: int,
+    left: int,
+) -> list[int] | None:
     """:func:`grow_clusters` in plain Python, faster than numpy for a few dozen clinics."""
     ctx = plan.ctx
     x, y, label = ctx.x, ctx.y, plan.label
@@ -92,21 +116,26 @@ def _grow_small(
         elif len(free) == 1:
             seed = free[0]
         else:
-            mx = sum(x[i] for i in free) / len(free)
-            my = sum(y[i] for i in free) / len(free)
+            mx = sum(map(x.__getitem__, free)) / len(free)
+            my = sum(map(y.__getitem__, free)) / len(free)
             d = [math.hypot(x[i] - mx, y[i] - my) for i in free]
             if noise <= 0:
                 seed = free[max(range(len(free)), key=d.__getitem__)]
             else:
-                top = sorted(range(len(free)), key=lambda t: -d[t])[:SEED_POOL]
+                top = sorted(range(len(free)), key=d.__getitem__, reverse=True)[:SEED_POOL]
                 seed = free[top[int(rng.integers(len(top)))]]
         c = plan.new_cluster()
         _grow(plan, c, seed, rng, noise)
         _trim(plan, c)
-        if not ctx.big_enough(plan.pat[c], plan.gps[c]):
+        left -= plan.pat[c]
+        if ctx.big_enough(plan.pat[c], plan.gps[c]):
+            need -= 1
+        else:
             for i in sorted(plan.members[c]):
                 plan.remove(i, STUCK)
                 stuck.append(i)
+        if need > 0 and left < need * ctx.threshold:
+            return None
         free = [i for i in free if label[i] == FREE]
     return stuck
 
@@ -126,7 +155,10 @@ def _pick_seed(
     d = np.hypot(xs[live] - xs[live].mean(), ys[live] - ys[live].mean())
     if noise <= 0:
         return int(idx[live[int(np.argmax(d))]])
-    top = np.argsort(-d, kind="stable")[:SEED_POOL]
+    top = (
+        np.argpartition(-d, SEED_POOL - 1)[:SEED_POOL] if len(d) > SEED_POOL else np.arange(len(d))
+    )
+    top = top[np.argsort(-d[top], kind="stable")]
     return int(idx[live[int(top[rng.integers(len(top))])]])
 
 
@@ -136,47 +168,61 @@ def _grow(plan: Plan, c: int, seed: int, rng: np.random.Generator, noise: float)
     nbrs, pat, gps, x, y, label = ctx.nbrs, ctx.pat, ctx.gps, ctx.x, ctx.y, plan.label
     rules = ctx.rules
     threshold = ctx.threshold
-    # The size rule and hard ceiling inlined: this loop is the solver's hottest.
+    # The size rule and hard ceiling inlined: this loop is the solver's hottest, so it
+    # keeps the cluster's running sums locally and writes them back at the end.
     min_gps = rules.min_doctors if rules.min_doctors is not None else math.inf
     cap = rules.max_patients if rules.max_hard and rules.max_patients is not None else math.inf
     hypot = math.hypot
+    jitter: list[float] = rng.random(JITTER).tolist() if noise > 0 else []
+    used = 0
     plan.add(seed, c)
-    frontier: dict[int, None] = dict.fromkeys(j for j in nbrs[seed] if label[j] == FREE)
+    members = plan.members[c]
     p0, g0 = plan.pat[c], plan.gps[c]
+    w, sx, sy, sq = plan.w[c], plan.sx[c], plan.sy[c], plan.sq[c]
+    frontier: dict[int, None] = dict.fromkeys(j for j in nbrs[seed] if label[j] == FREE)
+    noisy = noise > 0
     while frontier and p0 < threshold and g0 < min_gps:
-        cx, cy = plan.centre(c)
-        cand = list(frontier)
-        if noise > 0:
-            jitter = rng.random(len(cand)).tolist()
-            dist = [
-                (hypot(x[j] - cx, y[j] - cy) + 0.05) * (1.0 + noise * r)
-                for j, r in zip(cand, jitter, strict=True)
-            ]
-        else:
-            dist = [hypot(x[j] - cx, y[j] - cy) + 0.05 for j in cand]
-        closing = [
-            t
-            for t, j in enumerate(cand)
-            if (p0 + pat[j] >= threshold or g0 + gps[j] >= min_gps) and p0 + pat[j] <= cap
-        ]
+        cx, cy = sx / w, sy / w
+        if noisy and used + len(frontier) > len(jitter):
+            jitter = rng.random(max(JITTER, len(frontier))).tolist()
+            used = 0
+        need_p, need_g, room = threshold - p0, min_gps - g0, cap - p0
+        pick, near = -1, math.inf
+        closing: list[tuple[float, int]] = []
+        for j in frontier:
+            d = hypot(x[j] - cx, y[j] - cy) + 0.05
+            if noisy:
+                d *= 1.0 + noise * jitter[used]
+                used += 1
+            if d < near:
+                pick, near = j, d
+            pj = pat[j]
+            if (pj >= need_p or gps[j] >= need_g) and pj <= room:
+                closing.append((d, j))
         if closing:
-            reach = CLOSE_REACH * min(dist[t] for t in closing)
-            best = min(
-                (t for t in closing if dist[t] <= reach),
-                key=lambda t: (
-                    dist[t]
-                    * (1.0 + OVERSHOOT_WEIGHT * max(p0 + pat[cand[t]] - threshold, 0) / threshold)
-                ),
-            )
-        else:
-            best = min(range(len(cand)), key=dist.__getitem__)
-        pick = cand[best]
+            reach = CLOSE_REACH * min(d for d, _ in closing)
+            best = math.inf
+            for d, j in closing:
+                if d <= reach:
+                    key = d * (1.0 + OVERSHOOT_WEIGHT * max(p0 + pat[j] - threshold, 0) / threshold)
+                    if key < best:
+                        pick, best = j, key
         del frontier[pick]
-        plan.add(pick, c)
-        p0, g0 = plan.pat[c], plan.gps[c]
+        label[pick] = c
+        members.add(pick)
+        pp = pat[pick]
+        wj, xj, yj = pp + 1.0, x[pick], y[pick]
+        p0 += pp
+        g0 += gps[pick]
+        w += wj
+        sx += wj * xj
+        sy += wj * yj
+        sq += wj * (xj * xj + yj * yj)
         for j in nbrs[pick]:
             if label[j] == FREE:
                 frontier[j] = None
+    plan.pat[c], plan.gps[c] = p0, g0
+    plan.w[c], plan.sx[c], plan.sy[c], plan.sq[c] = w, sx, sy, sq
 
 
 ATTACH = 1.0
@@ -188,6 +234,10 @@ def _trim(plan: Plan, c: int) -> None:
     if not ctx.big_enough(plan.pat[c], plan.gps[c]):
         return
     members = plan.members[c]
+    if ctx.rules.min_doctors is None and plan.pat[c] - min(map(ctx.pat.__getitem__, members)) < (
+        ctx.threshold
+    ):
+        return  # no member can be spared (the common case): skip the sort
     for i in sorted(members, key=lambda i: (-ctx.pat[i], i)):
         if len(members) == 1:
             break

@@ -31,33 +31,52 @@ def regrow_step(
     noise: float,
     wild: bool = False,
     start: int | None = None,
-) -> Plan:
+) -> Plan | None:
     """Dissolve ``size`` neighbouring clusters around ``start`` and regrow them.
 
     Without ``start``, it is drawn in proportion to the clusters' surplus over the size
-    rule (where patients to spare may form one more cluster).  Returns a new plan (the
-    input is not modified).
+    rule (where patients to spare may form one more cluster), and its neighbours with
+    more surplus are more likely to join it.  Returns a new plan (the
+    input is not modified), or ``None`` when the regrown clusters cannot be as many as
+    before (and no hard ceiling could make fewer clusters better).
     """
+    pool = start is None  # pooling surplus: neighbours with patients to spare go first
     if start is None:
-        live = plan.live()
         t = plan.ctx.threshold
-        surplus = np.array([max(plan.pat[c] - t, 0) + 0.05 * t for c in live])
-        start = live[int(rng.choice(len(live), p=surplus / surplus.sum()))]
+        live = np.fromiter(map(bool, plan.members), bool, len(plan.members))
+        surplus = (np.maximum(np.asarray(plan.pat, dtype=float) - t, 0.0) + 0.05 * t) * live
+        acc = np.cumsum(surplus)
+        pick = int(np.searchsorted(acc, float(rng.random()) * acc[-1], side="right"))
+        start = min(pick, len(acc) - 1)
+        while not live[start]:  # only where rounding lands on an empty cluster
+            start -= 1
     region = [start]
     seen = {start}
     head = 0
     while head < len(region) and len(region) < size:
         nxt = [d for d in plan.neighbour_clusters(region[head]) if d not in seen]
-        rng.shuffle(nxt)
+        if pool:  # in random order weighted by surplus (none: last)
+            t, pat = plan.ctx.threshold, plan.pat
+            jitter = rng.random(len(nxt)).tolist()
+            order = sorted(range(len(nxt)), key=lambda q: -max(pat[nxt[q]] - t, 0) * jitter[q])
+            nxt = [nxt[q] for q in order]
+        else:
+            rng.shuffle(nxt)
         for d in nxt[: size - len(region)]:
             seen.add(d)
             region.append(d)
         head += 1
     trial = plan.copy()
-    nodes = sorted(i for c in region for i in trial.members[c])
-    for i in nodes:
-        trial.remove(i, FREE)
-    stuck = grow_clusters(trial, nodes, rng, noise, wild)
+    nodes: list[int] = []
+    for c in region:
+        nodes.extend(trial.dissolve(c, FREE))
+    nodes.sort()
+    rules = plan.ctx.rules
+    hard = rules.max_hard and rules.max_patients is not None
+    # Without a hard ceiling a trial with fewer clusters is never taken: stop it early.
+    stuck = grow_clusters(trial, nodes, rng, noise, wild, 0 if hard else len(region))
+    if stuck is None:
+        return None
     absorb(trial, stuck)
     return trial
 

@@ -5,15 +5,18 @@ Per connected part that can reach the size rule:
 1. **Construct** several plans by randomised region growing (:mod:`.construct`) and keep
    the one with the most clusters, then the least GP travel to the meeting clinics.
 2. **Regrow** (large-neighbourhood search): dissolve 2-6 neighbouring clusters around one
-   with much surplus (drawn in proportion to it) or, half the time, 2-4 around the least
-   compact of a few, and grow them again with noise, seeds on the region's edge or, in a
-   share of the trials, anywhere; keep the result when it has fewer patients above a hard
-   ceiling, or more clusters, or as many and no more cost (GPs' travel plus a little
-   diameter).
+   with much surplus (drawn in proportion to it, its neighbours with surplus first) or,
+   most of the time, 3 around the least compact of a few (discounted when regrowing
+   around it changed nothing), and grow them again with noise, seeds on the region's
+   edge or, in a share of the trials, anywhere; keep the result when it has fewer
+   patients above a hard ceiling, or more clusters, or as many and no more cost (GPs'
+   travel plus a little diameter; the last quarter weighs the diameter more).  A trial
+   that can no longer keep its clusters stops early.
    A part whose best construction already reached its size bound gets a quarter of it.
 3. **Polish**: split any cluster holding two valid clusters, and move border clinics
    where the plan gets more compact: first by spread (:mod:`.improve`), then by cost,
-   alternating moves with swaps of two border clinics (:mod:`.polish`).
+   alternating moves with swaps of two border clinics (:mod:`.polish`); after the first
+   sweep only clinics in or beside clusters that changed are tried again.
 
 A part with room for one cluster only is that cluster, with no search; the work shrinks
 with the part (see :meth:`Effort.for_size`), so many small parts cost little.
@@ -47,15 +50,29 @@ log = logging.getLogger(__name__)
 #: Relative noise on distances in randomised growing.
 NOISE = 0.3
 #: Share of regrows that draw seeds anywhere in the region, not only on its edge.
-WILD = 0.3
+WILD = 0.15
 #: Share of regrows around a cluster drawn by its cost (compactness), not its surplus.
-COSTLY = 0.5
-#: Most clusters regrown around a costly one (small groups improve compactness fastest).
-COSTLY_SIZE = 4
+COSTLY = 0.7
+#: Fewest and most clusters regrown around a costly one (3 improves compactness fastest:
+#: 2 mostly regrows the same pair, more mostly loses a cluster).
+COSTLY_MIN = 3
+COSTLY_SIZE = 3
 #: Share of the regrowing a part gets when a construction already reached its bound.
 AT_BOUND = 0.25
+#: Fewest constructions a part gets (small parts get more, up to 40).
+MIN_CONSTRUCTIONS = 10
+#: Regrows per clinic of a part (at least 1,200, at most 20 per clinic and 12,000).
+REGROWS = 3.3
+#: Share of the regrowing (the last) that prices diameter at :data:`LATE_DIAMETER_WEIGHT`.
+LATE = 0.25
+#: Weight of the diameter late in the regrowing (see :data:`.polish.DIAMETER_WEIGHT`).
+LATE_DIAMETER_WEIGHT = 0.3
+#: Weight of the diameter in the last polish.
+POLISH_DIAMETER_WEIGHT = 0.3
 #: How many clusters compete in drawing the least compact one.
 TOURNAMENT = 3
+#: Discount on a cluster's cost in that draw per regrow around it that changed nothing.
+STALE = 0.7
 
 
 @dataclass(frozen=True)
@@ -70,15 +87,16 @@ class Effort:
     def for_size(cls, n: int, scale: float = 1.0, bound: int | None = None) -> Effort:
         """Default effort for a part of ``n`` clinics holding at most ``bound`` clusters.
 
-        More restarts for small parts, more regrowing for large ones (2 per clinic, at
-        least 1,200); below 60 clinics the regrowing shrinks with the part (20 per
+        More restarts for small parts (at least :data:`MIN_CONSTRUCTIONS`), more
+        regrowing for large ones (:data:`REGROWS` per clinic, at least 1,200, at most
+        12,000); below 60 clinics the regrowing shrinks with the part (20 per
         clinic) and the restarts with the clusters it can hold (8 per cluster), so a part
         of a few clinics takes milliseconds.
         """
-        constructions = np.clip(round(4_000 / max(n, 1)), 4, 40)
+        constructions = np.clip(round(4_000 / max(n, 1)), MIN_CONSTRUCTIONS, 40)
         if bound is not None:
             constructions = min(constructions, max(8 * bound, 4))
-        regrows = min(max(2 * n, 1_200), 20 * n, 8_000)
+        regrows = min(max(round(REGROWS * n), 1_200), 20 * n, 12_000)
         return cls(max(int(constructions * scale), 1), max(int(regrows * scale), 0))
 
 
@@ -174,7 +192,7 @@ def _solve_part(
     attempt = 0
     while True:
         plan = Plan(ctx)
-        stuck = grow_clusters(plan, nodes, rng, NOISE if attempt else 0.0)
+        stuck = grow_clusters(plan, nodes, rng, NOISE if attempt else 0.0) or []
         left = absorb(plan, stuck)
         if left:  # no cluster at all in this part: one cluster of everything
             plan = Plan(ctx)
@@ -199,14 +217,17 @@ def _solve_part(
     for _ in range(effort.sweeps):
         if out_of_time(0.95) or not border_pass(plan, nodes, rng):
             break
+    todo = nodes
     for _ in range(effort.sweeps):
         if out_of_time(0.99):
             break
-        moved = travel_pass(plan, nodes, rng)
+        before = plan.label.copy()
+        moved = travel_pass(plan, todo, rng, POLISH_DIAMETER_WEIGHT)
         if out_of_time(0.99):
             break
-        if not swap_pass(plan, nodes, rng) and not moved:
+        if not swap_pass(plan, todo, rng, POLISH_DIAMETER_WEIGHT) and not moved:
             break
+        todo = _near_changes(plan, nodes, before)
     split_pass(plan)
     log.debug(
         "part of %d clinics: %d clusters after %d constructions in %.2f s",
@@ -218,6 +239,16 @@ def _solve_part(
     return plan
 
 
+def _near_changes(plan: Plan, nodes: list[int], before: list[int]) -> list[int]:
+    """Clinics of ``nodes`` in or beside a cluster that changed since ``before``.
+
+    Only these can have a new improving move or swap after a sweep.
+    """
+    label, nbrs = plan.label, plan.ctx.nbrs
+    changed = {c for i in nodes if label[i] != before[i] for c in (label[i], before[i])}
+    return [i for i in nodes if label[i] in changed or any(label[j] in changed for j in nbrs[i])]
+
+
 def _excess(plan: Plan, clusters: Iterable[int]) -> int:
     """Patients above a hard ceiling, summed over ``clusters`` (0 without one)."""
     rules = plan.ctx.rules
@@ -227,25 +258,32 @@ def _excess(plan: Plan, clusters: Iterable[int]) -> int:
     return sum(max(plan.pat[c] - cap, 0) for c in clusters if plan.members[c])
 
 
-def _better(trial: Plan, cur: Plan, travel: Travel) -> bool:
-    """Whether ``trial`` beats ``cur``: less above a hard ceiling, more clusters, less travel."""
+def _compare(trial: Plan, cur: Plan, travel: Travel) -> int:
+    """1 if ``trial`` is better than ``cur``, 0 if as good (no more cost), -1 if worse.
+
+    Less above a hard ceiling first, then more clusters, then less cost.
+    """
     changed = sorted(trial.touched)
     old = [c for c in changed if c < len(cur.members)]
     excess = _excess(trial, changed) - _excess(cur, old)
     if excess:
-        return excess < 0
+        return 1 if excess < 0 else -1
     if trial.k != cur.k:
-        return trial.k > cur.k
-    return _travel_change(trial, cur, travel) <= 0
+        return 1 if trial.k > cur.k else -1
+    change = _travel_change(trial, cur, travel)
+    return 1 if change < -1e-9 else 0 if change <= 0 else -1
 
 
 def _travel_change(trial: Plan, cur: Plan, travel: Travel) -> float:
     """How much the cost of the clusters that changed grew from ``cur`` to ``trial``.
 
-    ``travel`` reads (and caches) the clusters of ``cur``.
+    ``travel`` reads (and caches) the clusters of ``cur``; the costs of the changed
+    clusters of ``trial`` are kept in ``travel.pending`` for when ``trial`` is taken.
     """
     changed = sorted(trial.touched)
-    new = sum(travel.of(sorted(trial.members[c])) for c in changed if trial.members[c])
+    costs = {c: travel.of(sorted(trial.members[c])) for c in changed if trial.members[c]}
+    travel.pending = costs
+    new = sum(costs.values())
     old = sum(travel.cluster(c) for c in changed if c < len(cur.members) and cur.members[c])
     return new - old
 
@@ -262,37 +300,66 @@ def _regrow(
     """Large-neighbourhood search: regrow small groups of clusters.
 
     A trial is taken when it has fewer patients above a hard ceiling, or as many and more
-    clusters, or as many clusters and no more GPs' travel.
+    clusters, or as many clusters and no more cost (see :func:`_compare`).
     """
     if plan.k < 2:
         return plan
     travel = Travel(plan)
     cur = plan
+    tried: dict[int, int] = {}  # regrows in vain around a cluster since it last changed
     step = 0
+    late = False
     while (step < steps) if time_limit is None else not out_of_time(0.9):
+        if not late and (
+            step >= (1 - LATE) * steps if time_limit is None else out_of_time(0.9 - 0.7 * LATE)
+        ):  # the last share of the regrowing prices diameter higher
+            late = True
+            travel = Travel(cur, LATE_DIAMETER_WEIGHT)
+            tried.clear()
         costly = rng.random() < COSTLY
-        size = int(rng.integers(2, COSTLY_SIZE + 1 if costly else 7))
+        size = int(rng.integers(COSTLY_MIN if costly else 2, COSTLY_SIZE + 1 if costly else 7))
         noise = NOISE * float(rng.uniform(0.2, 3.0))
         wild = bool(rng.random() < WILD)
-        start = _costly(cur, nodes, travel, rng) if costly else None
+        start = _costly(cur, nodes, travel, rng, tried) if costly else None
         trial = regrow_step(cur, rng, size, noise, wild=wild, start=start)
-        if _better(trial, cur, travel):
+        travel.pending = {}
+        verdict = -1 if trial is None else _compare(trial, cur, travel)
+        if verdict >= 0:
             travel.forget(*trial.touched)
             cur = trial
             travel.plan = cur
+            travel.cache.update(travel.pending)  # what _compare priced, if anything
+        if verdict > 0:  # the clusters around the change may improve again
+            for c in trial.touched:
+                tried.pop(c, None)
+                for d in cur.neighbour_clusters(c) if cur.members[c] else ():
+                    tried.pop(d, None)
+        elif start is not None:
+            tried[start] = tried.get(start, 0) + 1
         step += 1
         if step % 250 == 0:
             report(0.2 + 0.7 * min(step / max(steps, 1), 1.0), f"{cur.k} clusters, regrowing")
     return cur
 
 
-def _costly(plan: Plan, nodes: list[int], travel: Travel, rng: np.random.Generator) -> int:
-    """The least compact (cost per GP) of a few clusters drawn through random clinics."""
+def _costly(
+    plan: Plan,
+    nodes: list[int],
+    travel: Travel,
+    rng: np.random.Generator,
+    tried: dict[int, int] | None = None,
+) -> int:
+    """The least compact of a few clusters drawn through random clinics.
+
+    Compactness is cost per GP, discounted by :data:`STALE` for every regrow around the
+    cluster (in ``tried``) that did not improve the plan.
+    """
     label, gps = plan.label, plan.gps
+    tried = tried or {}
     best, best_cost = -1, -1.0
     for _ in range(TOURNAMENT):
         c = label[nodes[int(rng.integers(len(nodes)))]]  # every clinic of a part is placed
-        cost = travel.cluster(c) / max(gps[c], 1)
+        cost = travel.cluster(c) / max(gps[c], 1) * STALE ** tried.get(c, 0)
         if cost > best_cost:
             best, best_cost = c, cost
     return best

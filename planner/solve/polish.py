@@ -46,6 +46,7 @@ class Travel:
         self.x, self.y, self.gp = ctx.arrays
         self.lam = diameter_weight * ctx.gps_per_cluster
         self.cache: dict[int, float] = {}
+        self.pending: dict[int, float] = {}  # costs priced for a trial plan, not yet taken
 
     def of(self, nodes: list[int]) -> float:
         """Cost of a set of clinics."""
@@ -70,11 +71,16 @@ class Travel:
             self.cache.pop(c, None)
 
 
-def travel_pass(plan: Plan, nodes: list[int], rng: np.random.Generator) -> int:
+def travel_pass(
+    plan: Plan,
+    nodes: list[int],
+    rng: np.random.Generator,
+    diameter_weight: float = DIAMETER_WEIGHT,
+) -> int:
     """One sweep of border moves that cut the cost; return how many clinics moved."""
     ctx = plan.ctx
     label, nbrs, pat, gps = plan.label, ctx.nbrs, ctx.pat, ctx.gps
-    travel = Travel(plan)
+    travel = Travel(plan, diameter_weight)
     order = list(nodes)
     rng.shuffle(order)
     moved = 0
@@ -115,7 +121,12 @@ def travel_pass(plan: Plan, nodes: list[int], rng: np.random.Generator) -> int:
     return moved
 
 
-def swap_pass(plan: Plan, nodes: list[int], rng: np.random.Generator) -> int:
+def swap_pass(
+    plan: Plan,
+    nodes: list[int],
+    rng: np.random.Generator,
+    diameter_weight: float = DIAMETER_WEIGHT,
+) -> int:
     """One sweep of swaps of two border clinics that cut the cost; return how many swaps.
 
     For every clinic ``i`` (in random order) of cluster ``a`` and every neighbouring
@@ -124,7 +135,7 @@ def swap_pass(plan: Plan, nodes: list[int], rng: np.random.Generator) -> int:
     """
     ctx = plan.ctx
     label, nbrs = plan.label, ctx.nbrs
-    travel = Travel(plan)
+    travel = Travel(plan, diameter_weight)
     order = list(nodes)
     rng.shuffle(order)
     swapped = 0

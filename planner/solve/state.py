@@ -113,6 +113,21 @@ class Plan:
             self.k -= 1
             self.pool.append(c)
 
+    def dissolve(self, c: int, to: int = FREE) -> set[int]:
+        """Empty cluster ``c`` at once, labelling its members ``to``; return them."""
+        members = self.members[c]
+        label = self.label
+        for i in members:
+            label[i] = to
+        self.members[c] = set()
+        self.touched.add(c)
+        self.w[c] = self.sx[c] = self.sy[c] = self.sq[c] = 0.0
+        self.pat[c] = self.gps[c] = 0
+        if members:
+            self.k -= 1
+            self.pool.append(c)
+        return members
+
     def move(self, i: int, c: int) -> None:
         """Move clinic ``i`` into cluster ``c``."""
         self.remove(i)
