@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install Debian's chromium for the browser test (tests/test_browser.py), when missing.
-# Called by scripts/test.sh.  In CI (CI=true) a browser that cannot be installed is an
+# Called by scripts/setup-tests.sh.  In CI (CI=true) a browser that cannot be installed is an
 # error; elsewhere the script explains why and exits 0 (the browser test then skips).
 set -uo pipefail
 

@@ -15,9 +15,10 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 def test_readme_opens_with_the_two_commands():
     blocks = re.findall(r"```bash\n(.*?)```", README, flags=re.S)
     assert "pip install -e ." in blocks[0] and "planner plan" in blocks[0]
-    assert blocks[1].strip() == "bash scripts/test.sh"
+    command = blocks[1].strip()
+    assert command == "bash scripts/setup-tests.sh && .venv/bin/python -m pytest"
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    assert "bash scripts/test.sh" in ci
+    assert ci.strip().splitlines()[-1] == command
 
 
 def test_readme_configuration_plans_the_demo_region(tmp_path):

@@ -85,15 +85,20 @@ def grow_clusters(
         for i in plan.members[c]:
             alive[pos[i]] = False
         left -= plan.pat[c]
-        if ctx.big_enough(plan.pat[c], plan.gps[c]):
-            need -= 1
-        else:
-            for i in sorted(plan.members[c]):
-                plan.remove(i, STUCK)
-                stuck.append(i)
+        need -= _keep_or_release(plan, c, stuck)
         if need > 0 and left < need * ctx.threshold:
             return None
     return stuck
+
+
+def _keep_or_release(plan: Plan, c: int, stuck: list[int]) -> bool:
+    """Keep cluster ``c`` if it meets the size rule; else mark its clinics stuck."""
+    if plan.ctx.big_enough(plan.pat[c], plan.gps[c]):
+        return True
+    for i in sorted(plan.members[c]):
+        plan.remove(i, STUCK)
+        stuck.append(i)
+    return False
 
 
 def _grow_small(
@@ -128,12 +133,7 @@ def _grow_small(
         _grow(plan, c, seed, rng, noise)
         _trim(plan, c)
         left -= plan.pat[c]
-        if ctx.big_enough(plan.pat[c], plan.gps[c]):
-            need -= 1
-        else:
-            for i in sorted(plan.members[c]):
-                plan.remove(i, STUCK)
-                stuck.append(i)
+        need -= _keep_or_release(plan, c, stuck)
         if need > 0 and left < need * ctx.threshold:
             return None
         free = [i for i in free if label[i] == FREE]

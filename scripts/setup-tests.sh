@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install the planner with its test extras into .venv and run the whole test suite.
-# This is the README's test command and exactly what CI runs (.ci/run).
+# Install the planner with its test extras into .venv, and the browser the tests use.
+# The README's test command (and .ci/run) is: bash scripts/setup-tests.sh && .venv/bin/python -m pytest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
@@ -12,4 +12,3 @@ fi
 if [ -f scripts/install-browser.sh ]; then
     bash scripts/install-browser.sh
 fi
-exec .venv/bin/python -m pytest "$@"
