@@ -13,6 +13,9 @@ Per connected part that can reach the size rule:
    travel plus a little diameter; the last quarter weighs the diameter more).  A trial
    that can no longer keep its clusters stops early.
    A part whose best construction already reached its size bound gets a quarter of it.
+   While a part is short of its bound, surplus is also **pooled** (:mod:`.pool`) at the
+   start and a third of the way: patients to spare, spread thin over many clusters,
+   are pushed toward one cluster that then splits in two.
 3. **Polish**: split any cluster holding two valid clusters, and move border clinics
    where the plan gets more compact: first by spread (:mod:`.improve`), then by cost,
    alternating moves with swaps of two border clinics (:mod:`.polish`); after the first
@@ -41,6 +44,7 @@ from planner.solve.context import Context
 from planner.solve.improve import border_pass, could_split, regrow_step, split_pass
 from planner.solve.instance import Instance, Progress
 from planner.solve.polish import Travel, swap_pass, travel_pass
+from planner.solve.pool import pool_step
 from planner.solve.state import Plan
 
 __all__ = ["Effort", "solve_maxp"]
@@ -61,14 +65,21 @@ COSTLY_SIZE = 3
 AT_BOUND = 0.25
 #: Fewest constructions a part gets (small parts get more, up to 40).
 MIN_CONSTRUCTIONS = 10
-#: Regrows per clinic of a part (at least 1,200, at most 20 per clinic and 12,000).
+#: Regrows per clinic of a part (at least :data:`MIN_REGROWS`, at most 20 per clinic and
+#: 12,000).
 REGROWS = 3.3
+MIN_REGROWS = 2_400
 #: Share of the regrowing (the last) that prices diameter at :data:`LATE_DIAMETER_WEIGHT`.
 LATE = 0.25
 #: Weight of the diameter late in the regrowing (see :data:`.polish.DIAMETER_WEIGHT`).
 LATE_DIAMETER_WEIGHT = 0.3
 #: Weight of the diameter in the last polish.
 POLISH_DIAMETER_WEIGHT = 0.3
+#: Shares of the regrowing after which surplus is pooled (:mod:`.pool`) while the part is
+#: short of its bound: first on the construction, then on plans the regrowing reshaped.
+POOL_AT = (0.0, 0.3)
+#: Pooling tries in a row that may fail before the regrowing goes on.
+POOL_FAILS = 6
 #: How many clusters compete in drawing the least compact one.
 TOURNAMENT = 3
 #: Discount on a cluster's cost in that draw per regrow around it that changed nothing.
@@ -88,15 +99,15 @@ class Effort:
         """Default effort for a part of ``n`` clinics holding at most ``bound`` clusters.
 
         More restarts for small parts (at least :data:`MIN_CONSTRUCTIONS`), more
-        regrowing for large ones (:data:`REGROWS` per clinic, at least 1,200, at most
-        12,000); below 60 clinics the regrowing shrinks with the part (20 per
-        clinic) and the restarts with the clusters it can hold (8 per cluster), so a part
-        of a few clinics takes milliseconds.
+        regrowing for large ones (:data:`REGROWS` per clinic, at least
+        :data:`MIN_REGROWS`, at most 12,000); below 120 clinics the regrowing shrinks
+        with the part (20 per clinic) and the restarts with the clusters it can hold (8
+        per cluster), so a part of a few clinics takes milliseconds.
         """
         constructions = np.clip(round(4_000 / max(n, 1)), MIN_CONSTRUCTIONS, 40)
         if bound is not None:
             constructions = min(constructions, max(8 * bound, 4))
-        regrows = min(max(round(REGROWS * n), 1_200), 20 * n, 12_000)
+        regrows = min(max(round(REGROWS * n), MIN_REGROWS), 20 * n, 12_000)
         return cls(max(int(constructions * scale), 1), max(int(regrows * scale), 0))
 
 
@@ -211,7 +222,7 @@ def _solve_part(
     regrows = effort.regrows
     if best.k >= bound and best_key[0] == 0:  # the count is proven best: regrow for compactness
         regrows = int(regrows * AT_BOUND)
-    plan = _regrow(best, nodes, rng, regrows, time_limit, out_of_time, report)
+    plan = _regrow(best, nodes, rng, regrows, bound, out_of_time if time_limit else None, report)
     report(0.9, f"{plan.k} clusters after regrowing; polishing")
     split_pass(plan)
     for _ in range(effort.sweeps):
@@ -293,26 +304,38 @@ def _regrow(
     nodes: list[int],
     rng: np.random.Generator,
     steps: int,
-    time_limit: float | None,
-    out_of_time: Callable[[float], bool],
+    bound: int,
+    out_of_time: Callable[[float], bool] | None,
     report: Callable[[float, str], None],
 ) -> Plan:
-    """Large-neighbourhood search: regrow small groups of clusters.
+    """Large-neighbourhood search: regrow small groups of clusters, pool surplus.
 
     A trial is taken when it has fewer patients above a hard ceiling, or as many and more
-    clusters, or as many clusters and no more cost (see :func:`_compare`).
+    clusters, or as many clusters and no more cost (see :func:`_compare`).  With
+    ``out_of_time`` (a time limit) the regrowing runs from 0.2 to 0.9 of the time, else
+    ``steps`` times.
     """
     if plan.k < 2:
         return plan
+
+    def reached(share: float) -> bool:
+        return step >= share * steps if out_of_time is None else out_of_time(0.2 + 0.7 * share)
+
     travel = Travel(plan)
     cur = plan
     tried: dict[int, int] = {}  # regrows in vain around a cluster since it last changed
     step = 0
     late = False
-    while (step < steps) if time_limit is None else not out_of_time(0.9):
-        if not late and (
-            step >= (1 - LATE) * steps if time_limit is None else out_of_time(0.9 - 0.7 * LATE)
-        ):  # the last share of the regrowing prices diameter higher
+    pooled = 0  # pooling rounds done (see POOL_AT)
+    while not reached(1.0):
+        if pooled < len(POOL_AT) and reached(POOL_AT[pooled]):
+            pooled += 1
+            if cur.k < bound:
+                more = _pool(cur, nodes, rng, bound)
+                if more is not cur:
+                    cur, travel = more, Travel(more, travel.weight)
+                    tried.clear()
+        if not late and reached(1 - LATE):  # the last share of the regrowing prices diameter higher
             late = True
             travel = Travel(cur, LATE_DIAMETER_WEIGHT)
             tried.clear()
@@ -340,6 +363,25 @@ def _regrow(
         if step % 250 == 0:
             report(0.2 + 0.7 * min(step / max(steps, 1), 1.0), f"{cur.k} clusters, regrowing")
     return cur
+
+
+def _pool(plan: Plan, nodes: list[int], rng: np.random.Generator, bound: int) -> Plan:
+    """Gain clusters by pooling surplus (:func:`.pool.pool_step`) from random roots.
+
+    Stops at ``bound`` or after :data:`POOL_FAILS` failed tries in a row; a trial with
+    more patients above a hard ceiling is not taken.
+    """
+    fails = 0
+    excess = _excess(plan, plan.live())
+    while plan.k < bound and fails < POOL_FAILS:
+        root = plan.label[nodes[int(rng.integers(len(nodes)))]]
+        trial = pool_step(plan, rng, root)
+        if trial is not None and trial.k > plan.k and _excess(trial, trial.live()) <= excess:
+            split_pass(trial)
+            plan, fails = trial, 0
+        else:
+            fails += 1
+    return plan
 
 
 def _costly(

@@ -44,6 +44,7 @@ class Travel:
         ctx = plan.ctx
         self.plan = plan
         self.x, self.y, self.gp = ctx.arrays
+        self.weight = diameter_weight
         self.lam = diameter_weight * ctx.gps_per_cluster
         self.cache: dict[int, float] = {}
         self.pending: dict[int, float] = {}  # costs priced for a trial plan, not yet taken

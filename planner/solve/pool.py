@@ -1,0 +1,130 @@
+"""Pooling surplus: gain a cluster where the patients to spare are spread thin.
+
+A plan one or two clusters short of its bound usually holds enough patients above the
+threshold, summed over its clusters, for one more cluster, but spread a few hundred per
+cluster: no regrowing of a few neighbouring clusters can gather them.  :func:`pool_step`
+walks the clusters outward from a root (breadth first) until they hold enough surplus,
+then pushes it inward, deepest cluster first: every cluster hands border clinics to a
+neighbour nearer the root as long as it stays big enough and contiguous, so the surplus
+of its own and of the clusters behind it flows on.  The root, grown to twice the size
+rule, is split in two.  Then every move the split did not need is undone (last first,
+where the plan stays valid), so clusters away from the root keep their shapes.
+
+The move ignores compactness (clusters slide toward the root); the regrowing after it
+restores it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from planner.solve.context import is_connected
+from planner.solve.improve import try_split
+from planner.solve.state import Plan
+
+__all__ = ["REACH", "pool_step"]
+
+#: Clusters are gathered until their surplus is this many times the threshold (the
+#: surplus that reaches the root is much less: a cluster whose border clinics are
+#: bigger than its surplus keeps it).
+REACH = 4.0
+
+
+def pool_step(
+    plan: Plan, rng: np.random.Generator, root: int, reach: float | None = None
+) -> Plan | None:
+    """One more cluster by pooling surplus into ``root`` and splitting it.
+
+    Clusters are gathered until their surplus is ``reach`` (default :data:`REACH`) times
+    the threshold, or all of the root's connected part.
+
+    Returns the new plan (``plan`` is not modified), or ``None`` when the surplus that
+    reached the root did not make two valid clusters.
+    """
+    reach = REACH if reach is None else reach
+    ctx = plan.ctx
+    t = ctx.threshold
+    patients_only = ctx.rules.min_doctors is None
+    trial = plan.copy()
+    depth = {root: 0}
+    order = [root]
+    surplus = trial.pat[root] - t
+    head = 0
+    while head < len(order) and not (patients_only and surplus >= reach * t):
+        c = order[head]
+        near = trial.neighbour_clusters(c)
+        rng.shuffle(near)
+        for d in near:
+            if d not in depth:
+                depth[d] = depth[c] + 1
+                order.append(d)
+                surplus += trial.pat[d] - t
+        head += 1
+    if patients_only and surplus < t:
+        return None
+    moves: list[tuple[int, int]] = []
+    for c in reversed(order[1:]):
+        _push(trial, c, depth, moves)
+    found = try_split(ctx, trial.members[root])
+    if found is None:
+        return None
+    d = trial.new_cluster()
+    for i in sorted(found[1]):
+        trial.move(i, d)
+    _undo(trial, moves)
+    return trial
+
+
+def _undo(plan: Plan, moves: list[tuple[int, int]]) -> None:
+    """Move clinics back where they came from, last first, where the plan stays valid.
+
+    Most of the surplus pushed toward the root was not needed by the split; giving it
+    back keeps the clusters where the regrowing had shaped them.
+    """
+    ctx = plan.ctx
+    label, nbrs, pat, gps = plan.label, ctx.nbrs, ctx.pat, ctx.gps
+    for i, origin in reversed(moves):
+        now = label[i]
+        if now == origin or not plan.members[origin]:
+            continue
+        if not ctx.big_enough(plan.pat[now] - pat[i], plan.gps[now] - gps[i]):
+            continue
+        if not any(label[j] == origin for j in nbrs[i]):
+            continue
+        if ctx.rules.too_big(plan.pat[origin] + pat[i]):
+            continue
+        if is_connected(nbrs, plan.members[now] - {i}):
+            plan.move(i, origin)
+
+
+def _push(plan: Plan, c: int, depth: dict[int, int], moves: list[tuple[int, int]]) -> None:
+    """Move border clinics of ``c`` to neighbours nearer the root, largest first.
+
+    A clinic goes to its shallowest neighbouring cluster while ``c`` stays big enough and
+    contiguous without it.
+    """
+    ctx = plan.ctx
+    label, nbrs, pat, gps = plan.label, ctx.nbrs, ctx.pat, ctx.gps
+    level = depth[c]
+    while len(plan.members[c]) > 1:
+        members = plan.members[c]
+        pc, gc = plan.pat[c], plan.gps[c]
+        options: list[tuple[int, int, int, int]] = []
+        for i in members:
+            if not ctx.big_enough(pc - pat[i], gc - gps[i]):
+                continue
+            to, best = -1, level
+            for j in nbrs[i]:
+                d = depth.get(label[j], level)
+                if d < best:
+                    to, best = label[j], d
+            if to >= 0:
+                options.append((-pat[i], best, i, to))
+        options.sort()
+        for _, _, i, to in options:
+            if is_connected(nbrs, members - {i}):
+                plan.move(i, to)
+                moves.append((i, c))
+                break
+        else:
+            return
