@@ -1,0 +1,74 @@
+"""Pooling surplus spread thin over many clusters into one more cluster."""
+
+import numpy as np
+import pytest
+
+from conftest import grid_instance
+from planner.evaluate import check_plan
+from planner.rules import Rules
+from planner.solve.context import Context
+from planner.solve.pool import pool_step
+from planner.solve.state import Plan
+
+RULES = Rules(min_patients=30_000)
+
+
+def _line_plan(clusters: int, per_cluster: int, patients: int = 10_000):
+    """A line of clinics cut into ``clusters`` runs of ``per_cluster`` clinics each."""
+    inst = grid_instance(1, clusters * per_cluster, patients)
+    plan = Plan(Context.from_instance(inst, RULES))
+    for k in range(clusters):
+        c = plan.new_cluster()
+        for i in range(k * per_cluster, (k + 1) * per_cluster):
+            plan.add(i, c)
+    return inst, plan
+
+
+def _labels(plan: Plan, n: int) -> np.ndarray:
+    return plan.labels(np.arange(n))
+
+
+@pytest.mark.parametrize("root_clinic", [0, 4, 8])
+def test_surplus_spread_over_three_clusters_makes_a_fourth(root_clinic):
+    # three clusters of 40,000 (10,000 each to spare, none enough alone): 120,000 in all
+    inst, plan = _line_plan(3, 4)
+    before = _labels(plan, inst.n)
+    trial = pool_step(plan, np.random.default_rng(0), plan.label[root_clinic])
+    assert trial is not None and trial.k == 4
+    labels = _labels(trial, inst.n)
+    assert check_plan(inst.adjacency, labels, inst.patients, RULES) == []
+    assert np.array_equal(_labels(plan, inst.n), before)  # the input plan is untouched
+
+
+def test_too_little_surplus_gives_nothing():
+    # three clusters of 35,000: 105,000 cannot hold four clusters of 30,000
+    _, plan = _line_plan(3, 7, 5_000)
+    for root in plan.live():
+        assert pool_step(plan, np.random.default_rng(0), root) is None
+
+
+def test_moves_the_split_did_not_need_are_undone():
+    # four clusters of 40,000 in a line, pooled into the first: the split needs 30,000
+    # of the 40,000 to spare, so the last cluster gets its clinic back
+    inst, plan = _line_plan(4, 4)
+    trial = pool_step(plan, np.random.default_rng(0), plan.label[0])
+    assert trial is not None and trial.k == 5
+    labels = _labels(trial, inst.n)
+    assert check_plan(inst.adjacency, labels, inst.patients, RULES) == []
+    last = set(np.flatnonzero(labels == labels[15]).tolist())
+    assert last == {12, 13, 14, 15}
+
+
+def test_a_hard_ceiling_is_kept_by_the_undo():
+    rules = Rules(min_patients=30_000, max_patients=40_000, max_hard=True)
+    inst = grid_instance(1, 16, 10_000)
+    plan = Plan(Context.from_instance(inst, rules))
+    for k in range(4):
+        c = plan.new_cluster()
+        for i in range(4 * k, 4 * k + 4):
+            plan.add(i, c)
+    trial = pool_step(plan, np.random.default_rng(0), plan.label[0])
+    assert trial is not None
+    labels = _labels(trial, inst.n)
+    sizes = np.bincount(labels, weights=inst.patients)
+    assert sizes.max() <= 40_000 and sizes.min() >= 30_000
