@@ -66,9 +66,10 @@ AT_BOUND = 0.25
 #: Fewest constructions a part gets (small parts get more, up to 40).
 MIN_CONSTRUCTIONS = 10
 #: Regrows per clinic of a part (at least :data:`MIN_REGROWS`, at most 20 per clinic and
-#: 12,000).
+#: :data:`MAX_REGROWS`).
 REGROWS = 3.3
 MIN_REGROWS = 2_400
+MAX_REGROWS = 24_000
 #: Share of the regrowing (the last) that prices diameter at :data:`LATE_DIAMETER_WEIGHT`.
 LATE = 0.25
 #: Weight of the diameter late in the regrowing (see :data:`.polish.DIAMETER_WEIGHT`).
@@ -100,14 +101,14 @@ class Effort:
 
         More restarts for small parts (at least :data:`MIN_CONSTRUCTIONS`), more
         regrowing for large ones (:data:`REGROWS` per clinic, at least
-        :data:`MIN_REGROWS`, at most 12,000); below 120 clinics the regrowing shrinks
+        :data:`MIN_REGROWS`, at most :data:`MAX_REGROWS`); below 120 clinics the regrowing shrinks
         with the part (20 per clinic) and the restarts with the clusters it can hold (8
         per cluster), so a part of a few clinics takes milliseconds.
         """
         constructions = np.clip(round(4_000 / max(n, 1)), MIN_CONSTRUCTIONS, 40)
         if bound is not None:
             constructions = min(constructions, max(8 * bound, 4))
-        regrows = min(max(round(REGROWS * n), MIN_REGROWS), 20 * n, 12_000)
+        regrows = min(max(round(REGROWS * n), MIN_REGROWS), 20 * n, MAX_REGROWS)
         return cls(max(int(constructions * scale), 1), max(int(regrows * scale), 0))
 
 
