@@ -72,3 +72,20 @@ def test_a_hard_ceiling_is_kept_by_the_undo():
     labels = _labels(trial, inst.n)
     sizes = np.bincount(labels, weights=inst.patients)
     assert sizes.max() <= 40_000 and sizes.min() >= 30_000
+
+
+def test_the_gp_alternative_rule_pools_too():
+    # 20,000 patients and 6 GPs per clinic: a cluster needs 30,000 patients or 18 GPs;
+    # three clusters of 4 clinics (24 GPs each) hold enough GPs for a fourth
+    rules = Rules(min_patients=30_000, min_doctors=18)
+    inst = grid_instance(1, 12, 2_000)
+    inst = type(inst).from_arrays(inst.adjacency, inst.patients, inst.xy, np.full(12, 6))
+    plan = Plan(Context.from_instance(inst, rules))
+    for k in range(3):
+        c = plan.new_cluster()
+        for i in range(4 * k, 4 * k + 4):
+            plan.add(i, c)
+    trial = pool_step(plan, np.random.default_rng(0), plan.label[0])
+    assert trial is not None and trial.k == 4
+    labels = _labels(trial, inst.n)
+    assert check_plan(inst.adjacency, labels, inst.patients, rules, inst.doctors) == []
