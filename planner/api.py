@@ -225,6 +225,8 @@ def plan(
     solved_at = time.perf_counter()
     run = Run(table, active, geo, units, solved, wanted, rules, seed, method, mode)
     result = assemble(run)
+    # Without a land map the land is estimated, and a link may cross open country.
+    result.metrics["land"] = "given" if land_m is not None else "estimated"
     if proofs:
         result.metrics["exact"] = {
             "count_proven_optimal": all(p.optimal for p in proofs),

@@ -22,7 +22,7 @@ from planner.choices import LOCK_MODES, Choices
 from planner.config import config_toml
 from planner.demo import demo_clinics_path, load_demo, load_demo_land
 from planner.errors import PlannerError
-from planner.i18n import LANGUAGES
+from planner.i18n import LANGUAGES, label, link_key
 from planner.io import apply_column_map, read_land, read_patient_counts, read_polygons, read_table
 from planner.io_extra import (
     read_cannot_link,
@@ -118,7 +118,7 @@ def print_summary(result: PlanResult, out_dir: Path) -> None:
         grid.add_row("Exact method", proven)
     grid.add_row("GP-weighted mean distance to meeting clinic", f"{m['mean_gp_km']:.1f} km")
     grid.add_row("Farthest clinic from its meeting clinic", f"{m['max_km']:.1f} km")
-    grid.add_row("Links across water", f"{m['links']}")
+    grid.add_row(label(link_key("report_links", m.get("land"))), f"{m['links']}")
     grid.add_row("Boundaries", str(m.get("boundaries", "none")))
     grid.add_row(
         "Clusters crossing a municipality", f"{m.get('clusters_crossing_municipality', 0)}"

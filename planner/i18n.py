@@ -72,12 +72,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "layer_current": ("Current clusters", "Nuværende klynger"),
     "layer_clinics": ("Clinics", "Praksisser"),
     "layer_links": ("Links across water", "Forbindelser over vand"),
+    "layer_links_gap": ("Links across gaps", "Forbindelser over afstande"),
     "layer_problems": ("Problems", "Problemer"),
     "layer_moves": ("Clinics that move", "Praksisser der flytter"),
     # Legend and problems
     "legend_title": ("Cluster proposal", "Klyngeforslag"),
     "legend_size": ("Circle size: patients", "Cirkelstørrelse: patienter"),
     "legend_link": ("Link across water", "Forbindelse over vand"),
+    "legend_link_gap": (
+        "Link across a gap between clinics (no land map given)",
+        "Forbindelse over en afstand mellem praksisser (intet landkort angivet)",
+    ),
     "legend_problem": ("Cluster breaking a rule", "Klynge der bryder en regel"),
     "legend_left_out": ("Clinic left out", "Udeladt praksis"),
     "legend_moves": ("Clinic that moves", "Praksis der flytter"),
@@ -133,6 +138,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "detail": ("Detail", "Forklaring"),
     "regions": ("Regions", "Regioner"),
     "report_links": ("Links across water", "Forbindelser over vand"),
+    "report_links_gap": (
+        "Links across gaps (land estimated from the clinics)",
+        "Forbindelser over afstande (land skønnet ud fra praksisserne)",
+    ),
     # Diff
     "diff_title": ("Comparison of two plans", "Sammenligning af to planer"),
     "diff_moves": ("Clinics that move", "Praksisser der flytter"),
@@ -157,6 +166,15 @@ def label(key: str, lang: str = "en", **fields: Any) -> str:
     """The label ``key`` in ``lang``, with ``{name}`` fields filled in."""
     text = LABELS[key][LANGUAGES.index(check_lang(lang))]
     return text.format(**fields) if fields else text
+
+
+def link_key(key: str, land: str | None) -> str:
+    """``key`` for links, or its variant for gaps when the land was estimated.
+
+    Without a land map the land is estimated from the clinics, so a link may cross
+    open country rather than water.
+    """
+    return f"{key}_gap" if land == "estimated" else key
 
 
 def labels(lang: str = "en") -> dict[str, str]:

@@ -100,6 +100,7 @@ def summary_dict(result: PlanResult) -> dict[str, Any]:
             }
             | {"conflicts": len(result.conflicts), "moves": len(result.changes)},
             "boundaries": result.metrics.get("boundaries"),
+            "land": result.metrics.get("land"),
             "upper_bound": result.metrics["upper_bound"],
             "upper_bound_parts": result.metrics["upper_bound_parts"],
             "upper_bound_tight": result.metrics.get(

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from planner.compare import PlanDiff
-from planner.i18n import check_lang, fmt_int, fmt_num, label, status_label
+from planner.i18n import check_lang, fmt_int, fmt_num, label, link_key, status_label
 from planner.reasons import localise_result
 from planner.result import PlanResult
 
@@ -161,7 +161,7 @@ def _totals(result: PlanResult, lang: str) -> str:
             fmt_int(m.get("upper_bound_tight", m.get("upper_bound_parts", 0)), lang),
         ),
         (label("report_left_out", lang), fmt_int(len(result.unassigned), lang)),
-        (label("report_links", lang), fmt_int(len(result.links), lang)),
+        (label(link_key("report_links", m.get("land")), lang), fmt_int(len(result.links), lang)),
         (label("report_min", lang), fmt_int(result.rules.min_patients, lang)),
     ]
     if result.rules.max_patients is not None:

@@ -15,6 +15,7 @@ from planner.demo import load_demo, load_demo_land
 from planner.i18n import LABELS, LANGUAGES, label
 from planner.render import PALETTE, cluster_adjacency, cluster_colours, render_map
 from planner.render.elements import Pop, ReviewControls, Tip
+from planner.report_html import report_html
 from planner.rules import Rules
 
 
@@ -251,3 +252,42 @@ def test_map_opens_fitted_tightly_to_clinics_and_territories(demo_result):
     assert re.search(r'"zoomSnap": 0\.\d', page)
     assert json.dumps([[south, west], [north, east]]) in page
     assert f'"padding": {json.dumps(list(FIT_PADDING))}' in page
+
+
+def test_links_without_a_land_map_are_not_called_links_across_water():
+    # two towns 40 km apart, no land given: the land is estimated from the clinics and
+    # the link between the towns crosses open country, not (known) water
+    table = pd.DataFrame(
+        {
+            "clinic_id": ["a", "b", "c", "d"],
+            "name": ["A", "B", "C", "D"],
+            "lat": [55.0, 55.01, 55.0, 55.01],
+            "lon": [10.0, 10.0, 10.63, 10.63],
+            "patients": [20_000, 20_000, 20_000, 20_000],
+            "doctors": [10, 10, 10, 10],
+        }
+    )
+    result = plan(table, rules=Rules(min_patients=30_000))
+    assert len(result.links) == 1 and result.metrics["land"] == "estimated"
+    fmap = render_map(result, tiles=None)
+    layers = {e.layer_name for e in _walk(fmap) if isinstance(e, folium.FeatureGroup)}
+    assert "Links across gaps" in layers and "Links across water" not in layers
+    assert _legend_texts(fmap) >= {label("legend_link_gap")}
+    assert label("legend_link") not in _legend_texts(fmap)
+    report = report_html(result)
+    assert label("report_links_gap") in report and label("report_links") not in report
+    danish = render_map(result, tiles=None, lang="da")
+    assert "Forbindelser over afstande" in {
+        e.layer_name for e in _walk(danish) if isinstance(e, folium.FeatureGroup)
+    }
+
+
+def test_links_with_a_land_map_are_links_across_water(demo_result):
+    assert demo_result.metrics["land"] == "given" and len(demo_result.links)
+    texts = _legend_texts(render_map(demo_result, tiles=None))
+    assert label("legend_link") in texts and label("legend_link_gap") not in texts
+
+
+def _legend_texts(fmap) -> set[str]:
+    (controls,) = [e for e in _walk(fmap) if isinstance(e, ReviewControls)]
+    return {item["text"] for item in controls.data["legend"]["items"]}

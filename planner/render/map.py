@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from planner.compare import match_clusters, moved, none_if_blank
-from planner.i18n import check_lang, label, labels
+from planner.i18n import check_lang, label, labels, link_key
 from planner.reasons import localise_result
 from planner.render import popups
 from planner.render.assets import strip_cdn_assets
@@ -231,7 +231,8 @@ def _add_links(fmap: folium.Map, result: PlanResult, lang: str) -> None:
     if not len(result.links):
         return
     links = result.links.to_crs("EPSG:4326")
-    layer = folium.FeatureGroup(name=label("layer_links", lang), show=True)
+    key = link_key("layer_links", result.metrics.get("land"))
+    layer = folium.FeatureGroup(name=label(key, lang), show=True)
     for row in links.to_dict("records"):
         coords = [(y, x) for x, y in row["geometry"].coords]
         line = folium.PolyLine(coords, color=LINK_COLOUR, weight=2, dash_array="6 6")
@@ -299,7 +300,9 @@ def _add_moves(
     layer.add_to(fmap)
 
 
-def _legend(lang: str, counts: dict[str, int], n_moves: int | None) -> dict[str, Any]:
+def _legend(
+    lang: str, counts: dict[str, int], n_moves: int | None, land: str | None = None
+) -> dict[str, Any]:
     sym = "border:1px solid #333;background:{};opacity:.75"
     items = [
         {"css": sym.format(PALETTE[0]), "text": label("layer_territories", lang)},
@@ -309,7 +312,7 @@ def _legend(lang: str, counts: dict[str, int], n_moves: int | None) -> dict[str,
         },
         {
             "css": f"height:0;border-top:2px dashed {LINK_COLOUR}",
-            "text": label("legend_link", lang),
+            "text": label(link_key("legend_link", land), lang),
         },
     ]
     left_out_css = f"width:14px;border-radius:50%;background:{LEFT_OUT_COLOUR};border:3px solid red"
@@ -445,7 +448,9 @@ def render_map(
                 strict=True,
             )
         ],
-        "legend": _legend(lang, counts, int(moves.sum()) if compare else None),
+        "legend": _legend(
+            lang, counts, int(moves.sum()) if compare else None, result.metrics.get("land")
+        ),
     }
     ReviewControls(data, markers).add_to(fmap)
     log.info("map of %d clusters and %d clinics", len(result.clusters), len(result.clinics))
