@@ -16,6 +16,7 @@ from planner.evaluate import (
 )
 from planner.rules import Rules
 from planner.solve import Instance, get_solver
+from planner.solve.synthetic import danish_like
 
 solve = get_solver("grow")
 RULES = Rules(min_patients=30_000)
@@ -76,6 +77,16 @@ def test_time_limit_still_returns_a_valid_plan(make_grid):
     inst = make_grid(10, 10, 4_000)
     labels = run(inst, time_limit=0.05)
     assert check_plan(inst.adjacency, labels, inst.patients, RULES) == []
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_more_time_never_gives_fewer_clusters_than_the_default(seed):
+    # a limit far above the default run's time: the default work runs whole, then more
+    inst = danish_like(120, seed)
+    default = run(inst, seed=seed)
+    longer = run(inst, seed=seed, time_limit=2.0)
+    assert check_plan(inst.adjacency, longer, inst.patients, RULES) == []
+    assert longer.max() >= default.max()
 
 
 @st.composite

@@ -25,8 +25,10 @@ A part with room for one cluster only is that cluster, with no search; the work 
 with the part (see :meth:`Effort.for_size`), so many small parts cost little.
 
 Without a time limit the amount of work is fixed by the part's size, so the same seed
-gives the same plan; with ``time_limit`` the solver works until the time is up (better
-plans with more time, but the plan then depends on the machine's speed).
+gives the same plan; with ``time_limit`` the solver does that work (cut short if the time
+is shorter) and then regrows from its plan until the time is up, so a limit longer than
+the default run never gives fewer clusters than the default; the plan then depends on
+the machine's speed.
 """
 
 from __future__ import annotations
@@ -133,10 +135,11 @@ def solve_maxp(
         The only source of randomness.
     time_limit
         Seconds to spend in total; ``None`` does a fixed amount of work (deterministic).
+        With a limit the fixed work comes first, then more regrowing until the time is up.
     progress
         Optional callback ``progress(done, total, message)``.
     effort
-        Scales the fixed amount of work when ``time_limit`` is ``None``.
+        Scales the fixed amount of work (with a time limit too).
 
     Returns
     -------
@@ -187,8 +190,11 @@ def _solve_part(
     """Construct, regrow and polish one connected part; ``report(share, message)``."""
     start = time.perf_counter()
 
+    def used() -> float:  # share of the time limit spent (0 without one)
+        return 0.0 if time_limit is None else (time.perf_counter() - start) / time_limit
+
     def out_of_time(share: float) -> bool:
-        return time_limit is not None and time.perf_counter() - start >= share * time_limit
+        return used() >= share
 
     total_p, total_g = ctx.totals(nodes)
     if not could_split(ctx, total_p, total_g):  # room for one cluster: the whole part
@@ -217,13 +223,17 @@ def _solve_part(
         if best is None or key < best_key:
             best, best_key = plan, key
         attempt += 1
-        if out_of_time(0.25) if time_limit is not None else attempt >= effort.constructions:
+        if attempt >= effort.constructions or out_of_time(0.25):
             break
     report(0.2, f"best of {attempt} constructions: {best.k} clusters")
     regrows = effort.regrows
     if best.k >= bound and best_key[0] == 0:  # the count is proven best: regrow for compactness
         regrows = int(regrows * AT_BOUND)
-    plan = _regrow(best, nodes, rng, regrows, bound, out_of_time if time_limit else None, report)
+    # The default work first (cut short when the time is short), then, with a time limit,
+    # more regrowing from its plan until 0.9 of the time: more time never gives less.
+    plan = _regrow(best, nodes, rng, regrows, bound, used, report)
+    if time_limit is not None and not out_of_time(0.9):
+        plan = _regrow(plan, nodes, rng, 0, bound, used, report, (used(), 0.9))
     report(0.9, f"{plan.k} clusters after regrowing; polishing")
     split_pass(plan)
     for _ in range(effort.sweeps):
@@ -306,21 +316,27 @@ def _regrow(
     rng: np.random.Generator,
     steps: int,
     bound: int,
-    out_of_time: Callable[[float], bool] | None,
+    used: Callable[[], float],
     report: Callable[[float, str], None],
+    window: tuple[float, float] | None = None,
 ) -> Plan:
     """Large-neighbourhood search: regrow small groups of clusters, pool surplus.
 
     A trial is taken when it has fewer patients above a hard ceiling, or as many and more
-    clusters, or as many clusters and no more cost (see :func:`_compare`).  With
-    ``out_of_time`` (a time limit) the regrowing runs from 0.2 to 0.9 of the time, else
-    ``steps`` times.
+    clusters, or as many clusters and no more cost (see :func:`_compare`).  The regrowing
+    runs ``steps`` times (stopping early at 0.9 of a time limit) or, with ``window``,
+    from the first to the second share of the time limit.
     """
     if plan.k < 2:
         return plan
 
+    def done() -> float:  # share of this regrowing done
+        if window is None:
+            return 1.0 if used() >= 0.9 else step / max(steps, 1)
+        return (used() - window[0]) / max(window[1] - window[0], 1e-9)
+
     def reached(share: float) -> bool:
-        return step >= share * steps if out_of_time is None else out_of_time(0.2 + 0.7 * share)
+        return done() >= share
 
     travel = Travel(plan)
     cur = plan
@@ -362,7 +378,7 @@ def _regrow(
             tried[start] = tried.get(start, 0) + 1
         step += 1
         if step % 250 == 0:
-            report(0.2 + 0.7 * min(step / max(steps, 1), 1.0), f"{cur.k} clusters, regrowing")
+            report(0.2 + 0.7 * min(done(), 1.0), f"{cur.k} clusters, regrowing")
     return cur
 
 
