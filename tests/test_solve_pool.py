@@ -6,6 +6,7 @@ import pytest
 from conftest import grid_instance
 from planner.evaluate import check_plan
 from planner.rules import Rules
+from planner.solve.construct import absorb, grow_clusters
 from planner.solve.context import Context
 from planner.solve.pool import pool_step
 from planner.solve.state import Plan
@@ -89,3 +90,32 @@ def test_the_gp_alternative_rule_pools_too():
     assert trial is not None and trial.k == 4
     labels = _labels(trial, inst.n)
     assert check_plan(inst.adjacency, labels, inst.patients, rules, inst.doctors) == []
+
+
+def test_a_pooled_plan_is_valid_or_none_on_random_grids():
+    # random grids and clinic sizes, a hard ceiling and the GP alternative, from rough
+    # constructions: whatever the root, the result is a valid plan with one cluster more,
+    # or nothing (a cluster on the way may keep patients above the ceiling: nothing)
+    rules = Rules(min_patients=30_000, min_doctors=10, max_patients=50_000, max_hard=True)
+    pooled = 0
+    for seed in range(60):
+        rng = np.random.default_rng(seed)
+        rows, cols = int(rng.integers(3, 14)), int(rng.integers(3, 14))
+        base = grid_instance(rows, cols, rng.integers(1_000, 15_000, rows * cols))
+        gps = rng.integers(1, 6, rows * cols)
+        inst = type(base).from_arrays(base.adjacency, base.patients, base.xy, gps)
+        plan = Plan(Context.from_instance(inst, rules))
+        absorb(plan, grow_clusters(plan, list(range(inst.n)), rng, 0.3) or [])
+        before = _labels(plan, inst.n)
+        if check_plan(inst.adjacency, before, inst.patients, rules, inst.doctors):
+            continue  # the construction itself broke the ceiling: nothing to judge
+        for root in plan.live():
+            trial = pool_step(plan, rng, root)
+            if trial is None:
+                continue
+            pooled += 1
+            assert trial.k == plan.k + 1
+            got = _labels(trial, inst.n)
+            assert check_plan(inst.adjacency, got, inst.patients, rules, inst.doctors) == []
+        assert np.array_equal(_labels(plan, inst.n), before)
+    assert pooled >= 100  # the checks above were exercised

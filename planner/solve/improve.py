@@ -194,10 +194,13 @@ def _components(ctx: Context, nodes: set[int]) -> list[set[int]]:
     return out
 
 
-def split_pass(plan: Plan) -> int:
-    """Split every cluster that holds two valid contiguous clusters; return how many splits."""
+def split_pass(plan: Plan, clusters: list[int] | None = None) -> int:
+    """Split every cluster (of ``clusters``, default all) that holds two valid ones.
+
+    Returns how many splits were made.
+    """
     done = 0
-    queue = plan.live()
+    queue = plan.live() if clusters is None else [c for c in clusters if plan.members[c]]
     while queue:
         c = queue.pop()
         found = try_split(plan.ctx, plan.members[c])

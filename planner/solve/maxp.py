@@ -27,8 +27,8 @@ with the part (see :meth:`Effort.for_size`), so many small parts cost little.
 Without a time limit the amount of work is fixed by the part's size, so the same seed
 gives the same plan; with ``time_limit`` the solver does that work (cut short if the time
 is shorter) and then regrows from its plan until the time is up, so a limit longer than
-the default run never gives fewer clusters than the default; the plan then depends on
-the machine's speed.
+the default run keeps every cluster that run's regrowing found (each connected part draws
+from its own random stream); the plan then depends on the machine's speed.
 """
 
 from __future__ import annotations
@@ -159,16 +159,20 @@ def solve_maxp(
             parts.append(nodes)
     work = sum(len(p) for p in parts) or 1
     done, next_label = 0, 0
-    for nodes in parts:
+    for nodes, stream in zip(parts, _streams(rng, len(parts)), strict=True):
         share = None if time_limit is None else time_limit * len(nodes) / work
+        high = [0.0]  # progress never goes back
 
-        def report(frac: float, message: str, base: int = done, size: int = len(nodes)) -> None:
+        def report(
+            frac: float, message: str, base: int = done, size: int = len(nodes), high=high
+        ) -> None:
+            high[0] = max(high[0], min(frac, 1.0))
             if progress is not None:
-                progress(base + frac * size, work, message)
+                progress(base + high[0] * size, work, message)
 
         bound = ctx.size_bound(*ctx.totals(nodes.tolist()))
         plan = _solve_part(
-            ctx, nodes.tolist(), rng, share, Effort.for_size(len(nodes), effort, bound), report
+            ctx, nodes.tolist(), stream, share, Effort.for_size(len(nodes), effort, bound), report
         )
         local = plan.labels(nodes)
         labels[nodes] = local + next_label
@@ -177,6 +181,17 @@ def solve_maxp(
         if progress is not None:
             progress(done, work, f"{next_label} clusters so far")
     return labels
+
+
+def _streams(rng: np.random.Generator, n: int) -> list[np.random.Generator]:
+    """One random stream per part.
+
+    How much one part draws (more with more time) then never changes what the next sees.
+    """
+    try:
+        return rng.spawn(n)
+    except (TypeError, ValueError, AttributeError):  # a generator without a seed sequence
+        return [rng] * n
 
 
 def _solve_part(
@@ -233,6 +248,7 @@ def _solve_part(
     # more regrowing from its plan until 0.9 of the time: more time never gives less.
     plan = _regrow(best, nodes, rng, regrows, bound, used, report)
     if time_limit is not None and not out_of_time(0.9):
+        split_pass(plan)  # what the default polish would split, split before going on
         plan = _regrow(plan, nodes, rng, 0, bound, used, report, (used(), 0.9))
     report(0.9, f"{plan.k} clusters after regrowing; polishing")
     split_pass(plan)
@@ -332,7 +348,7 @@ def _regrow(
 
     def done() -> float:  # share of this regrowing done
         if window is None:
-            return 1.0 if used() >= 0.9 else step / max(steps, 1)
+            return 1.0 if used() >= 0.9 or steps <= 0 else step / steps
         return (used() - window[0]) / max(window[1] - window[0], 1e-9)
 
     def reached(share: float) -> bool:
@@ -348,7 +364,7 @@ def _regrow(
         if pooled < len(POOL_AT) and reached(POOL_AT[pooled]):
             pooled += 1
             if cur.k < bound:
-                more = _pool(cur, nodes, rng, bound)
+                more = _pool(cur, nodes, rng, bound, lambda: used() >= 0.9)
                 if more is not cur:
                     cur, travel = more, Travel(more, travel.weight)
                     tried.clear()
@@ -378,23 +394,31 @@ def _regrow(
             tried[start] = tried.get(start, 0) + 1
         step += 1
         if step % 250 == 0:
-            report(0.2 + 0.7 * min(done(), 1.0), f"{cur.k} clusters, regrowing")
+            spent = used()  # with a time limit, progress is the share of the time spent
+            share = spent if spent > 0 else 0.2 + 0.7 * min(done(), 1.0)
+            report(share, f"{cur.k} clusters, regrowing")
     return cur
 
 
-def _pool(plan: Plan, nodes: list[int], rng: np.random.Generator, bound: int) -> Plan:
+def _pool(
+    plan: Plan,
+    nodes: list[int],
+    rng: np.random.Generator,
+    bound: int,
+    out_of_time: Callable[[], bool],
+) -> Plan:
     """Gain clusters by pooling surplus (:func:`.pool.pool_step`) from random roots.
 
-    Stops at ``bound`` or after :data:`POOL_FAILS` failed tries in a row; a trial with
-    more patients above a hard ceiling is not taken.
+    Stops at ``bound``, after :data:`POOL_FAILS` failed tries in a row or when
+    ``out_of_time()``; a trial with more patients above a hard ceiling is not taken.
     """
     fails = 0
     excess = _excess(plan, plan.live())
-    while plan.k < bound and fails < POOL_FAILS:
+    while plan.k < bound and fails < POOL_FAILS and not out_of_time():
         root = plan.label[nodes[int(rng.integers(len(nodes)))]]
         trial = pool_step(plan, rng, root)
         if trial is not None and trial.k > plan.k and _excess(trial, trial.live()) <= excess:
-            split_pass(trial)
+            split_pass(trial, sorted(trial.touched))
             plan, fails = trial, 0
         else:
             fails += 1

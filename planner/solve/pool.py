@@ -39,18 +39,23 @@ def pool_step(
     the threshold, or all of the root's connected part.
 
     Returns the new plan (``plan`` is not modified), or ``None`` when the surplus that
-    reached the root did not make two valid clusters.
+    reached the root did not make two valid clusters or a cluster ends above a hard
+    ceiling.
     """
     reach = REACH if reach is None else reach
     ctx = plan.ctx
-    t = ctx.threshold
-    patients_only = ctx.rules.min_doctors is None
+    t, min_gps = ctx.threshold, ctx.rules.min_doctors
     trial = plan.copy()
     depth = {root: 0}
     order = [root]
     surplus = trial.pat[root] - t
+    spare_gps = 0 if min_gps is None else trial.gps[root] - min_gps
+
+    def enough() -> bool:  # with the GP alternative, spare GPs may make a cluster too
+        return surplus >= reach * t or (min_gps is not None and spare_gps >= reach * min_gps)
+
     head = 0
-    while head < len(order) and not (patients_only and surplus >= reach * t):
+    while head < len(order) and not enough():
         c = order[head]
         near = trial.neighbour_clusters(c)
         rng.shuffle(near)
@@ -59,8 +64,10 @@ def pool_step(
                 depth[d] = depth[c] + 1
                 order.append(d)
                 surplus += trial.pat[d] - t
+                if min_gps is not None:
+                    spare_gps += trial.gps[d] - min_gps
         head += 1
-    if patients_only and surplus < t:
+    if min_gps is None and surplus < t:
         return None
     moves: list[tuple[int, int]] = []
     for c in reversed(order[1:]):
@@ -72,6 +79,9 @@ def pool_step(
     for i in sorted(found[1]):
         trial.move(i, d)
     _undo(trial, moves)
+    too_big = ctx.rules.too_big
+    if any(too_big(trial.pat[c]) for c in trial.touched if trial.members[c]):
+        return None  # a cluster kept patients above a hard ceiling
     return trial
 
 
@@ -101,7 +111,8 @@ def _push(plan: Plan, c: int, depth: dict[int, int], moves: list[tuple[int, int]
     """Move border clinics of ``c`` to neighbours nearer the root, largest first.
 
     A clinic goes to its shallowest neighbouring cluster while ``c`` stays big enough and
-    contiguous without it.
+    contiguous without it.  A cluster on the way may pass a hard ceiling while it passes
+    patients on; :func:`pool_step` checks the ceiling at the end.
     """
     ctx = plan.ctx
     label, nbrs, pat, gps = plan.label, ctx.nbrs, ctx.pat, ctx.gps
