@@ -1,13 +1,14 @@
-"""Pooling surplus spread thin over many clusters into one more cluster."""
+"""Pooling surplus spread thin over many clusters into one more cluster, and splitting."""
 
 import numpy as np
 import pytest
 
 from conftest import grid_instance
-from planner.evaluate import check_plan
+from planner.evaluate import can_split, check_plan
 from planner.rules import Rules
 from planner.solve.construct import absorb, grow_clusters
-from planner.solve.context import Context
+from planner.solve.context import Context, is_connected
+from planner.solve.improve import _split_exhaustive
 from planner.solve.pool import pool_step
 from planner.solve.state import Plan
 
@@ -119,3 +120,33 @@ def test_a_pooled_plan_is_valid_or_none_on_random_grids():
             assert check_plan(inst.adjacency, got, inst.patients, rules, inst.doctors) == []
         assert np.array_equal(_labels(plan, inst.n), before)
     assert pooled >= 100  # the checks above were exercised
+
+
+def test_the_exhaustive_split_agrees_with_the_exact_check():
+    # random 4 x 4 grids: whether a cluster splits in two valid contiguous clusters, by
+    # the solver's screened search and by the evaluator's plain one
+    rules = Rules(min_patients=30_000, min_doctors=12)
+    agreed = {True: 0, False: 0}
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        sizes = rng.integers(1_000, 9_000, 16)
+        sizes[int(rng.integers(16))] += 30_000 * (seed % 2)  # a clinic big enough alone
+        base = grid_instance(4, 4, sizes)
+        inst = type(base).from_arrays(
+            base.adjacency, base.patients, base.xy, rng.integers(0, 3, 16)
+        )
+        ctx = Context.from_instance(inst, rules)
+        nodes = sorted(rng.permutation(16)[: int(rng.integers(8, 17))].tolist())
+        if not _connected(ctx, nodes):
+            continue
+        found, complete = _split_exhaustive(ctx, nodes)
+        expected = can_split(inst.adjacency, np.array(nodes), inst.patients, rules, inst.doctors)
+        assert complete and (found is not None) == expected
+        if found is not None:
+            assert all(ctx.valid(side) and _connected(ctx, sorted(side)) for side in found)
+        agreed[bool(expected)] += 1
+    assert agreed[True] >= 3 and agreed[False] >= 3
+
+
+def _connected(ctx: Context, nodes: list[int]) -> bool:
+    return is_connected(ctx.nbrs, set(nodes))

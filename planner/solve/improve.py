@@ -92,15 +92,19 @@ def could_split(ctx: Context, patients: int, gps: int) -> bool:
 def try_split(ctx: Context, members: set[int]) -> tuple[set[int], set[int]] | None:
     """Two valid contiguous clusters covering ``members``, or ``None`` if none was found.
 
-    Grows a part from every member in turn (nearest to the part's centre first) until it
-    meets the size rule; the largest remaining piece must then meet it too, and the other
-    remaining pieces join the grown part.
+    A cluster of up to :data:`EXHAUSTIVE_SPLIT` clinics tries every bipartition (see
+    :func:`_split_exhaustive`).  A larger one, or one with too many bipartitions left to
+    check, grows a part from every member in turn (nearest to the part's centre first)
+    until it meets the size rule; the largest remaining piece must then meet it too, and
+    the other remaining pieces join the grown part.
     """
     p, g = ctx.totals(members)
     if not could_split(ctx, p, g):
         return None
     if len(members) <= EXHAUSTIVE_SPLIT:
-        return _split_exhaustive(ctx, sorted(members))
+        found, complete = _split_exhaustive(ctx, sorted(members))
+        if complete:
+            return found
     for seed in sorted(members):
         part = _grow_within(ctx, members, seed)
         if part is None:
@@ -114,26 +118,50 @@ def try_split(ctx: Context, members: set[int]) -> tuple[set[int], set[int]] | No
     return None
 
 
-def _split_exhaustive(ctx: Context, nodes: list[int]) -> tuple[set[int], set[int]] | None:
-    """Try every bipartition of a small cluster; the sizes are screened in numpy first."""
+#: Most bipartitions whose connectivity :func:`_split_exhaustive` checks one by one.
+MAX_CHECKS = 2_000
+
+
+def _split_exhaustive(
+    ctx: Context, nodes: list[int]
+) -> tuple[tuple[set[int], set[int]] | None, bool]:
+    """Try every bipartition of a small cluster.
+
+    Sizes are screened in numpy first, then a necessary condition for contiguity (every
+    clinic of a side of two or more has a neighbour on its side); the rest are checked one
+    by one.  Returns the two sides (or ``None``) and whether the search was complete: it
+    stops after :data:`MAX_CHECKS` checks.
+    """
     m = len(nodes)
     pos = {g: i for i, g in enumerate(nodes)}
     nb = [sum(1 << pos[j] for j in ctx.nbrs[g] if j in pos) for g in nodes]
     masks = np.arange(1 << (m - 1), dtype=np.int64) * 2 + 1  # the side holding nodes[0]
     side_p = np.zeros(len(masks), dtype=np.int64)
     side_g = np.zeros(len(masks), dtype=np.int64)
+    side_n = np.zeros(len(masks), dtype=np.int64)
     for b, g in enumerate(nodes):
         bit = (masks >> b) & 1
         side_p += bit * ctx.pat[g]
         side_g += bit * ctx.gps[g]
+        side_n += bit
     tot_p, tot_g = ctx.totals(nodes)
     ok = _sizes_ok(ctx, side_p, side_g) & _sizes_ok(ctx, tot_p - side_p, tot_g - side_g)
     full = (1 << m) - 1
-    for mask in masks[ok].tolist():
+    masks, side_n = masks[ok], side_n[ok]
+    keep = np.ones(len(masks), dtype=bool)
+    for b in range(m):  # a clinic with no neighbour on its own side (of two or more)
+        inside = ((masks >> b) & 1).astype(bool)
+        alone_in = inside & ((masks & nb[b]) == 0) & (side_n > 1)
+        alone_out = ~inside & (((full ^ masks) & nb[b]) == 0) & (m - side_n > 1)
+        keep &= ~(alone_in | alone_out)
+    masks = masks[keep]
+    for checked, mask in enumerate(masks.tolist()):
+        if checked >= MAX_CHECKS:
+            return None, False
         if _mask_connected(mask, nb) and _mask_connected(full ^ mask, nb):
             side = {nodes[b] for b in range(m) if mask >> b & 1}
-            return side, set(nodes) - side
-    return None
+            return (side, set(nodes) - side), True
+    return None, True
 
 
 def _sizes_ok(ctx: Context, p: np.ndarray, g: np.ndarray) -> np.ndarray:

@@ -80,9 +80,13 @@ LATE_DIAMETER_WEIGHT = 0.3
 POLISH_DIAMETER_WEIGHT = 0.3
 #: Shares of the regrowing after which surplus is pooled (:mod:`.pool`) while the part is
 #: short of its bound: first on the construction, then on plans the regrowing reshaped.
-POOL_AT = (0.0, 0.3)
+POOL_AT = (0.0, 0.3, 0.6)
 #: Pooling tries in a row that may fail before the regrowing goes on.
 POOL_FAILS = 6
+#: In a part of ``n`` clinics up to ``POOL_WORK / n`` tries in a row may fail (at least
+#: :data:`POOL_FAILS`, at most :data:`POOL_FAILS_SMALL`): in small parts tries are cheap.
+POOL_FAILS_SMALL = 15
+POOL_WORK = 2_500
 #: How many clusters compete in drawing the least compact one.
 TOURNAMENT = 3
 #: Discount on a cluster's cost in that draw per regrow around it that changed nothing.
@@ -409,12 +413,14 @@ def _pool(
 ) -> Plan:
     """Gain clusters by pooling surplus (:func:`.pool.pool_step`) from random roots.
 
-    Stops at ``bound``, after :data:`POOL_FAILS` failed tries in a row or when
-    ``out_of_time()``; a trial with more patients above a hard ceiling is not taken.
+    Stops at ``bound``, after :data:`POOL_FAILS` failed tries in a row (more in a small
+    part) or when ``out_of_time()``; a trial with more patients above a hard ceiling is
+    not taken.
     """
+    allowed = int(np.clip(round(POOL_WORK / max(len(nodes), 1)), POOL_FAILS, POOL_FAILS_SMALL))
     fails = 0
     excess = _excess(plan, plan.live())
-    while plan.k < bound and fails < POOL_FAILS and not out_of_time():
+    while plan.k < bound and fails < allowed and not out_of_time():
         root = plan.label[nodes[int(rng.integers(len(nodes)))]]
         trial = pool_step(plan, rng, root)
         if trial is not None and trial.k > plan.k and _excess(trial, trial.live()) <= excess:
