@@ -14,7 +14,7 @@ Per connected part that can reach the size rule:
    that can no longer keep its clusters stops early.
    A part whose best construction already reached its size bound gets a quarter of it.
    While a part is short of its bound, surplus is also **pooled** (:mod:`.pool`) at the
-   start and a third of the way: patients to spare, spread thin over many clusters,
+   start, 30 % and 60 % of the way: patients to spare, spread thin over many clusters,
    are pushed toward one cluster that then splits in two.
 3. **Polish**: split any cluster holding two valid clusters, and move border clinics
    where the plan gets more compact: first by spread (:mod:`.improve`), then by cost,
