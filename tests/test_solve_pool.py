@@ -15,10 +15,14 @@ from planner.solve.state import Plan
 RULES = Rules(min_patients=30_000)
 
 
-def _line_plan(clusters: int, per_cluster: int, patients: int = 10_000):
+def _line_plan(
+    clusters: int, per_cluster: int, patients: int = 10_000, rules=RULES, gps: int | None = None
+):
     """A line of clinics cut into ``clusters`` runs of ``per_cluster`` clinics each."""
     inst = grid_instance(1, clusters * per_cluster, patients)
-    plan = Plan(Context.from_instance(inst, RULES))
+    if gps is not None:
+        inst = type(inst).from_arrays(inst.adjacency, inst.patients, inst.xy, np.full(inst.n, gps))
+    plan = Plan(Context.from_instance(inst, rules))
     for k in range(clusters):
         c = plan.new_cluster()
         for i in range(k * per_cluster, (k + 1) * per_cluster):
@@ -63,12 +67,7 @@ def test_moves_the_split_did_not_need_are_undone():
 
 def test_a_hard_ceiling_is_kept_by_the_undo():
     rules = Rules(min_patients=30_000, max_patients=40_000, max_hard=True)
-    inst = grid_instance(1, 16, 10_000)
-    plan = Plan(Context.from_instance(inst, rules))
-    for k in range(4):
-        c = plan.new_cluster()
-        for i in range(4 * k, 4 * k + 4):
-            plan.add(i, c)
+    inst, plan = _line_plan(4, 4, rules=rules)
     trial = pool_step(plan, np.random.default_rng(0), plan.label[0])
     assert trial is not None
     labels = _labels(trial, inst.n)
@@ -77,16 +76,10 @@ def test_a_hard_ceiling_is_kept_by_the_undo():
 
 
 def test_the_gp_alternative_rule_pools_too():
-    # 20,000 patients and 6 GPs per clinic: a cluster needs 30,000 patients or 18 GPs;
+    # 2,000 patients and 6 GPs per clinic: a cluster needs 30,000 patients or 18 GPs;
     # three clusters of 4 clinics (24 GPs each) hold enough GPs for a fourth
     rules = Rules(min_patients=30_000, min_doctors=18)
-    inst = grid_instance(1, 12, 2_000)
-    inst = type(inst).from_arrays(inst.adjacency, inst.patients, inst.xy, np.full(12, 6))
-    plan = Plan(Context.from_instance(inst, rules))
-    for k in range(3):
-        c = plan.new_cluster()
-        for i in range(4 * k, 4 * k + 4):
-            plan.add(i, c)
+    inst, plan = _line_plan(3, 4, 2_000, rules=rules, gps=6)
     trial = pool_step(plan, np.random.default_rng(0), plan.label[0])
     assert trial is not None and trial.k == 4
     labels = _labels(trial, inst.n)

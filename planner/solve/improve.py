@@ -16,7 +16,7 @@ from planner.solve.construct import absorb, grow_clusters
 from planner.solve.context import Context, is_connected
 from planner.solve.state import FREE, Plan
 
-__all__ = ["border_pass", "could_split", "regrow_step", "split_pass", "try_split"]
+__all__ = ["border_pass", "could_split", "regrow_step", "split_off", "split_pass", "try_split"]
 
 #: Clusters up to this many clinics are split by trying every bipartition.
 EXHAUSTIVE_SPLIT = 20
@@ -40,7 +40,7 @@ def regrow_step(
     input is not modified), or ``None`` when the regrown clusters cannot be as many as
     before (and no hard ceiling could make fewer clusters better).
     """
-    pool = start is None  # pooling surplus: neighbours with patients to spare go first
+    by_surplus = start is None  # neighbours with patients to spare go first
     if start is None:
         t = plan.ctx.threshold
         live = np.fromiter(map(bool, plan.members), bool, len(plan.members))
@@ -55,7 +55,7 @@ def regrow_step(
     head = 0
     while head < len(region) and len(region) < size:
         nxt = [d for d in plan.neighbour_clusters(region[head]) if d not in seen]
-        if pool:  # in random order weighted by surplus (none: last)
+        if by_surplus:  # in random order weighted by surplus (none: last)
             t, pat = plan.ctx.threshold, plan.pat
             jitter = rng.random(len(nxt)).tolist()
             order = sorted(range(len(nxt)), key=lambda q: -max(pat[nxt[q]] - t, 0) * jitter[q])
@@ -234,13 +234,17 @@ def split_pass(plan: Plan, clusters: list[int] | None = None) -> int:
         found = try_split(plan.ctx, plan.members[c])
         if found is None:
             continue
-        _, b = found
-        d = plan.new_cluster()
-        for i in sorted(b):
-            plan.move(i, d)
-        queue += [c, d]
+        queue += [c, split_off(plan, found[1])]
         done += 1
     return done
+
+
+def split_off(plan: Plan, side: set[int]) -> int:
+    """Move the clinics of ``side`` out of their cluster into a new one; return its id."""
+    d = plan.new_cluster()
+    for i in sorted(side):
+        plan.move(i, d)
+    return d
 
 
 def _penalty(ctx: Context, patients: int) -> float:

@@ -414,16 +414,15 @@ def _pool(
     """Gain clusters by pooling surplus (:func:`.pool.pool_step`) from random roots.
 
     Stops at ``bound``, after :data:`POOL_FAILS` failed tries in a row (more in a small
-    part) or when ``out_of_time()``; a trial with more patients above a hard ceiling is
-    not taken.
+    part) or when ``out_of_time()``.  A pooled plan has one cluster more and no cluster
+    it changed above a hard ceiling (see :func:`.pool.pool_step`).
     """
     allowed = int(np.clip(round(POOL_WORK / max(len(nodes), 1)), POOL_FAILS, POOL_FAILS_SMALL))
     fails = 0
-    excess = _excess(plan, plan.live())
     while plan.k < bound and fails < allowed and not out_of_time():
         root = plan.label[nodes[int(rng.integers(len(nodes)))]]
         trial = pool_step(plan, rng, root)
-        if trial is not None and trial.k > plan.k and _excess(trial, trial.live()) <= excess:
+        if trial is not None:
             split_pass(trial, sorted(trial.touched))
             plan, fails = trial, 0
         else:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from planner.solve.context import is_connected
-from planner.solve.improve import try_split
+from planner.solve.improve import split_off, try_split
 from planner.solve.state import Plan
 
 __all__ = ["REACH", "pool_step"]
@@ -39,8 +39,8 @@ def pool_step(
     the threshold, or all of the root's connected part.
 
     Returns the new plan (``plan`` is not modified), or ``None`` when the surplus that
-    reached the root did not make two valid clusters or a cluster ends above a hard
-    ceiling.
+    reached the root did not make two valid clusters or a cluster it changed ends above
+    a hard ceiling.
     """
     reach = REACH if reach is None else reach
     ctx = plan.ctx
@@ -75,9 +75,7 @@ def pool_step(
     found = try_split(ctx, trial.members[root])
     if found is None:
         return None
-    d = trial.new_cluster()
-    for i in sorted(found[1]):
-        trial.move(i, d)
+    split_off(trial, found[1])
     _undo(trial, moves)
     too_big = ctx.rules.too_big
     if any(too_big(trial.pat[c]) for c in trial.touched if trial.members[c]):
