@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from planner.cli_plan import (
     check_out,
@@ -247,7 +248,7 @@ def demo_command(
     from planner.demo import write_demo_region
 
     for path in write_demo_region(out_dir, seed=seed):
-        out.print(f"wrote {path}")
+        out.print(f"wrote {escape(str(path))}")
 
 
 def _register_extra_commands() -> None:

@@ -13,8 +13,10 @@ from typing import Any
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from planner.api import MODES, plan
 from planner.boundaries import BOUNDARY_MODES
@@ -77,8 +79,8 @@ def load_clinics(
         table["patients"] = table["patients"].astype(int).astype(str)
     if patients_per_gp and "doctors" in table.columns:
         err.print(
-            f"[yellow]Warning: --patients-per-gp {patients_per_gp:,} is not used: {source} has "
-            "a GP column ('doctors'), whose counts are used as they are.[/]",
+            f"[yellow]Warning: --patients-per-gp {patients_per_gp:,} is not used: "
+            f"{escape(source)} has a GP column ('doctors'), whose counts are used as they are.[/]",
             highlight=False,
             soft_wrap=True,
         )
@@ -89,7 +91,8 @@ def load_clinics(
         doctors = (counts / patients_per_gp).round().clip(lower=1).fillna(0)
         table["doctors"] = doctors.astype(int).astype(str)
         err.print(
-            f"[yellow]No GP counts in {source}: estimated as patients / {patients_per_gp:,}.[/]"
+            f"[yellow]No GP counts in {escape(source)}: "
+            f"estimated as patients / {patients_per_gp:,}.[/]"
         )
     return table, source
 
@@ -119,7 +122,7 @@ def print_summary(result: PlanResult, out_dir: Path) -> None:
     grid.add_row("GP-weighted mean distance to meeting clinic", f"{m['mean_gp_km']:.1f} km")
     grid.add_row("Farthest clinic from its meeting clinic", f"{m['max_km']:.1f} km")
     grid.add_row(label(link_key("report_links", m.get("land"))), f"{m['links']}")
-    grid.add_row("Boundaries", str(m.get("boundaries", "none")))
+    grid.add_row("Boundaries", Text(str(m.get("boundaries", "none"))))
     grid.add_row(
         "Clusters crossing a municipality", f"{m.get('clusters_crossing_municipality', 0)}"
     )
@@ -128,7 +131,7 @@ def print_summary(result: PlanResult, out_dir: Path) -> None:
     if not result.changes.empty:
         grid.add_row("Clinics moved", f"{len(result.changes)}")
     grid.add_row("Run time", f"{m['runtime_s']['total']:.1f} s")
-    grid.add_row("Outputs", str(out_dir))
+    grid.add_row("Outputs", Text(str(out_dir)))
     out.print(grid)
     _print_lists(result)
 

@@ -12,7 +12,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from planner.errors import PlannerError
 
@@ -69,11 +71,11 @@ def render_command(
     target = out_file or plan_dir / "map.html"
     fmap = render_map(result, tiles=None if no_tiles else tiles, lang=lang)
     atomic_write_text(target, fmap.get_root().render())
-    out.print(f"wrote {target}")
+    out.print(f"wrote {escape(str(target))}")
     if report:
         page = report_html(result, lang=lang, map_file=target.name)
         atomic_write_text(target.with_name("report.html"), page)
-        out.print(f"wrote {target.with_name('report.html')}")
+        out.print(f"wrote {escape(str(target.with_name('report.html')))}")
 
 
 def diff_command(
@@ -114,8 +116,8 @@ def diff_command(
             table.add_column(head, justify="left" if len(head) == 1 else "right")
         for row in changed.itertuples():
             table.add_row(
-                row.cluster_a or "-",
-                row.cluster_b or "-",
+                Text(row.cluster_a or "-"),
+                Text(row.cluster_b or "-"),
                 f"{row.patients_a:,}",
                 f"{row.patients_b:,}",
                 f"{row.gained:,}",
@@ -127,7 +129,8 @@ def diff_command(
         err.print(
             f"[yellow]{len(diff.only_a)} clinic(s) only in A, {len(diff.only_b)} only in B[/]"
         )
-    out.print(f"wrote {out_dir / 'moves.csv'}, {out_dir / 'clusters.csv'}, {out_dir / 'diff.html'}")
+    written = ", ".join(str(out_dir / n) for n in ("moves.csv", "clusters.csv", "diff.html"))
+    out.print(Text(f"wrote {written}"))
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -212,7 +213,8 @@ def report_html(result: PlanResult, *, lang: str = "en", map_file: str | None = 
         f"{_esc(label('report_method', lang))}: {_esc(result.method)} · "
         f"{_esc(label('report_seed', lang))}: {result.seed}"
     )
-    link = f' · <a class="map" href="{_esc(map_file)}">{_esc(label("report_map", lang))}</a>'
+    href = _esc(quote(map_file or ""))
+    link = f' · <a class="map" href="{href}">{_esc(label("report_map", lang))}</a>'
     body = [
         f'<p class="meta">{meta}{link if map_file else ""}</p>',
         f"<h2>{_esc(label('report_totals', lang))}</h2>",

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import os
+import re
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -42,3 +48,67 @@ def grid_instance(rows: int, cols: int, patients: int | np.ndarray, spacing: flo
 @pytest.fixture
 def make_grid():
     return grid_instance
+
+
+# --- headless Chromium, for the tests that open a page as a reviewer would ---
+
+CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+
+def chromium_path() -> str:
+    for path in (os.environ.get("PLANNER_CHROMIUM"), *CHROMIUM_PATHS, shutil.which("chromium")):
+        if path and Path(path).is_file() and os.access(path, os.X_OK):
+            return path
+    message = "Debian's chromium is not installed (run scripts/install-browser.sh as root)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run the browser test: {message}")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    return chromium_path()
+
+
+def run_page(chromium: str, page: Path, shot: Path | None = None) -> tuple[str, str]:
+    """Open ``page`` offline; return the DOM after its scripts ran, and Chromium's log."""
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            f"--user-data-dir={profile}",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=1200,900",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+        ]
+        if shot is not None:
+            cmd.append(f"--screenshot={shot}")
+        done = subprocess.run(
+            [*cmd, page.resolve().as_uri()], capture_output=True, text=True, timeout=120
+        )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout, done.stderr
+
+
+def dom_attr(dom: str, name: str) -> str | None:
+    found = re.search(rf'<html[^>]*\s{name}="([^"]*)"', dom)
+    return html.unescape(found.group(1)) if found else None
+
+
+def js_errors(log: str) -> list[str]:
+    return [
+        line
+        for line in log.splitlines()
+        if "CONSOLE" in line and ("Uncaught" in line or "Error" in line)
+    ]

@@ -7,41 +7,21 @@ failure (scripts/install-browser.sh installs Debian's chromium); elsewhere the t
 
 from __future__ import annotations
 
-import html
 import json
-import os
-import re
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import chromium_path, dom_attr, js_errors, run_page
 from planner.api import plan
 from planner.demo import load_demo, load_demo_land
 from planner.render import FILL_OPACITY, PALETTE, cluster_colours
 from planner.report import write_outputs
 
-CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 #: Leaflet's container background, seen where no tile loads (offline).
 BACKGROUND = (221, 221, 221)
-
-
-def _chromium() -> str:
-    for path in (os.environ.get("PLANNER_CHROMIUM"), *CHROMIUM_PATHS, shutil.which("chromium")):
-        if path and Path(path).is_file() and os.access(path, os.X_OK):
-            return path
-    message = "Debian's chromium is not installed (run scripts/install-browser.sh as root)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI must run the browser test: {message}")
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    return _chromium()
 
 
 @pytest.fixture(scope="module")
@@ -53,50 +33,6 @@ def plan_dirs(tmp_path_factory):
         write_outputs(result, out, lang=lang)
         dirs[lang] = out
     return result, dirs
-
-
-def run_page(chromium: str, page: Path, shot: Path | None = None) -> tuple[str, str]:
-    """Open ``page`` offline; return the DOM after its scripts ran, and Chromium's log."""
-    with tempfile.TemporaryDirectory() as profile:
-        cmd = [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
-            f"--user-data-dir={profile}",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--window-size=1200,900",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-        ]
-        if shot is not None:
-            cmd.append(f"--screenshot={shot}")
-        done = subprocess.run(
-            [*cmd, page.resolve().as_uri()], capture_output=True, text=True, timeout=120
-        )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout, done.stderr
-
-
-def _attr(dom: str, name: str) -> str | None:
-    found = re.search(rf'<html[^>]*\s{name}="([^"]*)"', dom)
-    return html.unescape(found.group(1)) if found else None
-
-
-def _js_errors(log: str) -> list[str]:
-    return [
-        line
-        for line in log.splitlines()
-        if "CONSOLE" in line and ("Uncaught" in line or "Error" in line)
-    ]
 
 
 def _pixels(path: Path) -> np.ndarray:
@@ -115,9 +51,9 @@ def test_map_renders_offline_without_errors(chromium, plan_dirs, tmp_path):
     result, dirs = plan_dirs
     shot = tmp_path / "map_en.png"
     dom, log = run_page(chromium, dirs["en"] / "map.html", shot)
-    assert _attr(dom, "data-planner-errors") is None, _attr(dom, "data-planner-errors")
-    assert _js_errors(log) == []
-    assert _attr(dom, "data-planner-ready") == str(len(result.clinics))
+    assert dom_attr(dom, "data-planner-errors") is None, dom_attr(dom, "data-planner-errors")
+    assert js_errors(log) == []
+    assert dom_attr(dom, "data-planner-ready") == str(len(result.clinics))
     # The controls are on the page, with their English labels.
     assert "Find clinic (name or id)" in dom and "Propose a change" in dom
     assert "leaflet-control-layers" in dom and "Cluster proposal" in dom
@@ -146,9 +82,9 @@ def test_map_renders_offline_without_errors(chromium, plan_dirs, tmp_path):
 def test_danish_map_renders_offline(chromium, plan_dirs, tmp_path):
     result, dirs = plan_dirs
     dom, log = run_page(chromium, dirs["da"] / "map.html", tmp_path / "map_da.png")
-    assert _attr(dom, "data-planner-errors") is None
-    assert _js_errors(log) == []
-    assert _attr(dom, "data-planner-ready") == str(len(result.clinics))
+    assert dom_attr(dom, "data-planner-errors") is None
+    assert js_errors(log) == []
+    assert dom_attr(dom, "data-planner-ready") == str(len(result.clinics))
     assert "Find praksis (navn eller nr.)" in dom and "Foreslå en ændring" in dom
     assert "Foreslåede klynger" in dom and "Klyngeforslag" in dom
 
@@ -174,7 +110,7 @@ def test_reviewer_proposes_a_change_and_gets_the_csv(chromium, plan_dirs, tmp_pa
     driven = tmp_path / "driven.html"
     driven.write_text(page.replace("</html>", driver + "\n</html>"), encoding="utf-8")
     dom, log = run_page(chromium, driven)
-    out = json.loads(_attr(dom, "data-test") or "{}")
+    out = json.loads(dom_attr(dom, "data-test") or "{}")
     assert "error" not in out, out
     assert clinic["name"] in out["search"]
     assert out["options"] and clinic["cluster_id"] not in out["options"]
@@ -183,16 +119,16 @@ def test_reviewer_proposes_a_change_and_gets_the_csv(chromium, plan_dirs, tmp_pa
         "clinic_id,proposed_cluster,comment\r\n"
         f'{clinic["clinic_id"]},{out["options"][0]},"Closer to ""them"", by bus\n=2+3"\r\n'
     )
-    assert _attr(dom, "data-planner-errors") is None and _js_errors(log) == []
+    assert dom_attr(dom, "data-planner-errors") is None and js_errors(log) == []
 
 
 def test_missing_browser_fails_in_ci_and_skips_elsewhere(monkeypatch):
-    monkeypatch.setattr(f"{__name__}.CHROMIUM_PATHS", ())
+    monkeypatch.setattr("conftest.CHROMIUM_PATHS", ())
     monkeypatch.setattr(shutil, "which", lambda _name: None)
     monkeypatch.delenv("PLANNER_CHROMIUM", raising=False)
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI must run the browser test"):
-        _chromium()
+        chromium_path()
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="not installed"):
-        _chromium()
+        chromium_path()

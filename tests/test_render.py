@@ -291,3 +291,21 @@ def test_links_with_a_land_map_are_links_across_water(demo_result):
 def _legend_texts(fmap) -> set[str]:
     (controls,) = [e for e in _walk(fmap) if isinstance(e, ReviewControls)]
     return {item["text"] for item in controls.data["legend"]["items"]}
+
+
+def test_every_element_of_the_map_renders_safely(demo_result):
+    from branca.element import Element
+
+    from planner.render.elements import SafeMacro, UnsafeElementError, assert_safe
+
+    fmap = render_map(demo_result, tiles="OpenStreetMap")
+    macros = [e for e in _walk(fmap.get_root()) if isinstance(e, folium.MacroElement)]
+    assert macros and all(isinstance(e, SafeMacro) for e in macros)
+    # A plain folium element, or an Element built from text, is refused.
+    folium.Marker([55.0, 10.0], tooltip="{{7*7}}").add_to(fmap)
+    with pytest.raises(UnsafeElementError, match="Marker"):
+        assert_safe(fmap.get_root())
+    other = render_map(demo_result, tiles=None)
+    other.get_root().html.add_child(Element("<b>{{7*7}}</b>"))
+    with pytest.raises(UnsafeElementError, match="Element"):
+        assert_safe(other.get_root())

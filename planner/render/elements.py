@@ -1,7 +1,16 @@
-"""Small folium elements that need nothing but Leaflet (folium's Popup needs jQuery).
+"""Small folium elements that need nothing but Leaflet (folium's Popup needs jQuery), and
+the safe rendering every element of the map goes through.
 
-Text reaches JavaScript through ``tojson`` only, so a clinic named with quotes or
-backticks can never break the page.
+branca's ``MacroElement.render`` wraps each macro's output in an ``Element``, whose text is
+parsed *again* as a Jinja template when the page is rendered: a clinic named
+``{{ 7*7 }}`` would show as ``49``, and a name such as ``{{ lipsum.__globals__... }}``
+would run code.  Here no data is ever part of a template's source:
+
+- templates are constants of the package, compiled with autoescaping on; data reaches
+  them only through their context, as JSON (``tojson``, or :func:`js_string`);
+- :class:`SafeMacro` renders a macro once and places its output in the page as
+  :class:`Raw` text, never parsed again;
+- the map uses only the safe subclasses below (:func:`assert_safe` checks a whole map).
 """
 
 from __future__ import annotations
@@ -9,12 +18,40 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import folium
 from branca.element import Element, Figure, MacroElement
-from jinja2 import Template
+from jinja2 import Environment, Template
+from markupsafe import Markup
 
 from planner.render.script import REVIEW_CSS, REVIEW_JS
 
-__all__ = ["ErrorCatcher", "FitBounds", "Pop", "ReviewControls", "Tip", "js_string"]
+__all__ = [
+    "CircleMarker",
+    "ErrorCatcher",
+    "FeatureGroup",
+    "FitBounds",
+    "GeoJson",
+    "LayerControl",
+    "Map",
+    "PolyLine",
+    "Pop",
+    "Raw",
+    "ReviewControls",
+    "SafeMacro",
+    "TileLayer",
+    "Tip",
+    "UnsafeElementError",
+    "assert_safe",
+    "js_string",
+]
+
+#: The one environment of the package's own templates: autoescaping on.
+_ENV = Environment(autoescape=True)
+
+
+def constant_template(source: str) -> Template:
+    """A constant template of the package (never built from data)."""
+    return _ENV.from_string(source)
 
 
 def js_string(text: str) -> str:
@@ -30,10 +67,101 @@ def js_string(text: str) -> str:
     return literal.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
-class Tip(MacroElement):
+class Raw(Element):
+    """Text placed in the page exactly as given: never read as a template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Raw"
+        self.text = str(text)
+
+    def render(self, **kwargs: object) -> str:
+        return self.text
+
+
+class SafeMacro(MacroElement):
+    """A ``MacroElement`` whose macro output is placed as :class:`Raw` text.
+
+    Its subclasses (and the folium classes wrapped below, which reach this ``render``
+    through their own ``super().render()``) render each macro once: text that came
+    from data can never be evaluated as a template.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise TypeError(f"{type(self).__name__} can only render inside a Figure")
+        module = self._template.module.__dict__
+        for part, target in (
+            ("header", figure.header),
+            ("html", figure.html),
+            ("script", figure.script),
+        ):
+            macro = module.get(part)
+            if macro is not None:
+                target.add_child(Raw(str(macro(self, kwargs))), name=self.get_name())
+        for element in list(self._children.values()):
+            element.render(**kwargs)
+
+
+class Map(folium.Map, SafeMacro):
+    """``folium.Map``, rendered safely."""
+
+
+class FeatureGroup(folium.FeatureGroup, SafeMacro):
+    """``folium.FeatureGroup``, rendered safely."""
+
+
+class GeoJson(folium.GeoJson, SafeMacro):
+    """``folium.GeoJson``, rendered safely (its properties are data)."""
+
+
+class CircleMarker(folium.CircleMarker, SafeMacro):
+    """``folium.CircleMarker``, rendered safely."""
+
+
+class PolyLine(folium.PolyLine, SafeMacro):
+    """``folium.PolyLine``, rendered safely."""
+
+
+class TileLayer(folium.TileLayer, SafeMacro):
+    """``folium.TileLayer``, rendered safely."""
+
+
+class LayerControl(folium.LayerControl, SafeMacro):
+    """``folium.LayerControl``, rendered safely (layer names are package labels)."""
+
+
+class UnsafeElementError(TypeError):
+    """A map holds an element that would parse its output as a template again."""
+
+
+def assert_safe(root: Element) -> None:
+    """Raise :class:`UnsafeElementError` if any element under ``root`` renders unsafely.
+
+    Every ``MacroElement`` must be a :class:`SafeMacro`, and no plain ``Element`` may hold
+    template syntax (its text would be evaluated when the page renders).  A ``Figure``'s
+    header, body and script are walked too.
+    """
+    stack = [root]
+    while stack:
+        element = stack.pop()
+        stack.extend(element._children.values())
+        if isinstance(element, Figure):
+            stack.extend((element.header, element.html, element.script))
+        if isinstance(element, MacroElement):
+            ok = isinstance(element, SafeMacro)
+        else:
+            text = element._template_str or ""
+            ok = not any(mark in text for mark in ("{{", "{%", "{#"))
+        if not ok:
+            raise UnsafeElementError(f"{type(element).__name__} would render text as a template")
+
+
+class Tip(SafeMacro):
     """A tooltip bound to its parent layer, content given as HTML."""
 
-    _template = Template(
+    _template = constant_template(
         """
         {% macro script(this, kwargs) %}
             {{ this._parent.get_name() }}.bindTooltip({{ this.literal }},
@@ -46,14 +174,14 @@ class Tip(MacroElement):
         super().__init__()
         self._name = "Tip"
         self.text = text
-        self.literal = js_string(text)
+        self.literal = Markup(js_string(text))  # script-safe JSON, see js_string
         self.sticky = sticky
 
 
-class Pop(MacroElement):
+class Pop(SafeMacro):
     """A popup bound to its parent layer, content given as HTML (no jQuery)."""
 
-    _template = Template(
+    _template = constant_template(
         """
         {% macro script(this, kwargs) %}
             {{ this._parent.get_name() }}.bindPopup({{ this.literal }},
@@ -66,15 +194,15 @@ class Pop(MacroElement):
         super().__init__()
         self._name = "Pop"
         self.text = text
-        self.literal = js_string(text)
+        self.literal = Markup(js_string(text))  # script-safe JSON, see js_string
         self.max_width = max_width
 
 
-class FitBounds(MacroElement):
+class FitBounds(SafeMacro):
     """Fit the map to ``bounds``, and again when the window resizes before the reviewer
     has moved the map (a window opened small and then enlarged keeps a tight view)."""
 
-    _template = Template(
+    _template = constant_template(
         """
         {% macro script(this, kwargs) %}
             (function (map) {
@@ -125,7 +253,7 @@ class ErrorCatcher(Element):
 </script>"""
 
 
-class ReviewControls(MacroElement):
+class ReviewControls(SafeMacro):
     """Legend, search, full screen and the proposal panel, in plain JavaScript.
 
     Parameters
@@ -136,7 +264,7 @@ class ReviewControls(MacroElement):
         Clinic id -> folium name of its marker.
     """
 
-    _template = Template(
+    _template = constant_template(
         """
         {% macro script(this, kwargs) %}
             plannerReview({{ this._parent.get_name() }}, {{ this.data|tojson }}, {
@@ -159,7 +287,7 @@ class ReviewControls(MacroElement):
         figure = self.get_root()
         if isinstance(figure, Figure):
             figure.header.add_child(
-                Element(f"<style>{REVIEW_CSS}</style>\n<script>{REVIEW_JS}</script>"),
+                Raw(f"<style>{REVIEW_CSS}</style>\n<script>{REVIEW_JS}</script>"),
                 name="planner_review",
             )
         super().render(**kwargs)

@@ -23,7 +23,21 @@ from planner.i18n import check_lang, label, labels, link_key
 from planner.reasons import localise_result
 from planner.render import popups
 from planner.render.assets import strip_cdn_assets
-from planner.render.elements import ErrorCatcher, FitBounds, Pop, ReviewControls, Tip
+from planner.render.elements import (
+    CircleMarker,
+    ErrorCatcher,
+    FeatureGroup,
+    FitBounds,
+    GeoJson,
+    LayerControl,
+    Map,
+    PolyLine,
+    Pop,
+    ReviewControls,
+    TileLayer,
+    Tip,
+    assert_safe,
+)
 from planner.report_html import crossing_flags
 from planner.result import PlanResult
 from planner.summarise import territory_holders
@@ -133,7 +147,7 @@ def _add_territories(fmap: folium.Map, result: PlanResult, lang: str) -> dict[st
     clusters = result.clusters.to_crs("EPSG:4326")
     colours = cluster_colours(result.clusters)
     crossings = crossing_flags(result.clusters)
-    layer = folium.FeatureGroup(name=label("layer_territories", lang), show=True)
+    layer = FeatureGroup(name=label("layer_territories", lang), show=True)
     for idx, row in clusters.iterrows():
         colour = colours[row["cluster_id"]]
         record = row.to_dict()
@@ -142,7 +156,7 @@ def _add_territories(fmap: folium.Map, result: PlanResult, lang: str) -> dict[st
             "properties": {"cluster_id": str(row["cluster_id"]), "status": str(row["status"])},
             "geometry": _shape(row.geometry),
         }
-        gj = folium.GeoJson(
+        gj = GeoJson(
             feature,
             name=f"cluster {row['cluster_id']}",
             style_function=lambda _f, c=colour: {
@@ -174,9 +188,9 @@ def _add_current(fmap: folium.Map, result: PlanResult, current: pd.Series, lang:
     terr = terr[held & ~terr.geometry.is_empty].dissolve("current").reset_index()
     colours = cluster_colours(terr, ids="current")
     shown = terr.to_crs("EPSG:4326")
-    layer = folium.FeatureGroup(name=label("layer_current", lang), show=False)
+    layer = FeatureGroup(name=label("layer_current", lang), show=False)
     for row in shown.itertuples():
-        gj = folium.GeoJson(
+        gj = GeoJson(
             {
                 "type": "Feature",
                 "properties": {"current": row.current},
@@ -203,14 +217,14 @@ def _add_clinics(
     fmap: folium.Map, result: PlanResult, colours: dict[str, str], extra: pd.DataFrame, lang: str
 ) -> dict[str, str]:
     clinics = result.clinics.to_crs("EPSG:4326")
-    layer = folium.FeatureGroup(name=label("layer_clinics", lang), show=True)
+    layer = FeatureGroup(name=label("layer_clinics", lang), show=True)
     scale = float(np.sqrt(max(float(clinics["patients"].max()), 1.0))) if len(clinics) else 1.0
     markers: dict[str, str] = {}
     for i, row in enumerate(clinics.to_dict("records")):
         point = row["geometry"]
         left_out = row["status"] != "clustered"
         colour = LEFT_OUT_COLOUR if left_out else colours.get(row["cluster_id"], "#444444")
-        marker = folium.CircleMarker(
+        marker = CircleMarker(
             location=[point.y, point.x],
             radius=_radius(row["patients"], scale),
             color="#ff0000" if left_out else "#ffffff",
@@ -232,10 +246,10 @@ def _add_links(fmap: folium.Map, result: PlanResult, lang: str) -> None:
         return
     links = result.links.to_crs("EPSG:4326")
     key = link_key("layer_links", result.metrics.get("land"))
-    layer = folium.FeatureGroup(name=label(key, lang), show=True)
+    layer = FeatureGroup(name=label(key, lang), show=True)
     for row in links.to_dict("records"):
         coords = [(y, x) for x, y in row["geometry"].coords]
-        line = folium.PolyLine(coords, color=LINK_COLOUR, weight=2, dash_array="6 6")
+        line = PolyLine(coords, color=LINK_COLOUR, weight=2, dash_array="6 6")
         Tip(popups.link_tip(row, lang)).add_to(line)
         line.add_to(layer)
     layer.add_to(fmap)
@@ -252,21 +266,21 @@ def _add_problems(fmap: folium.Map, result: PlanResult, lang: str) -> dict[str, 
     counts = {"bad": int(bad.sum()), "crossing": int(crossing.sum()), "left_out": len(left_out)}
     if not any(counts.values()):
         return counts
-    layer = folium.FeatureGroup(name=label("layer_problems", lang), show=True)
+    layer = FeatureGroup(name=label("layer_problems", lang), show=True)
     for idx, row in clusters[bad | crossing].iterrows():
         style = (
             {"color": PROBLEM_COLOUR, "weight": 4, "fill": False}
             if bad[idx]
             else {"color": CROSSING_COLOUR, "weight": 3, "dashArray": "8 5", "fill": False}
         )
-        gj = folium.GeoJson(
+        gj = GeoJson(
             {"type": "Feature", "properties": {}, "geometry": _shape(row.geometry)},
             style_function=lambda _f, s=style: s,
         )
         Tip(popups.problem_tip(row.to_dict(), crossings[idx], lang)).add_to(gj)
         gj.add_to(layer)
     for row in left_out.to_dict("records"):
-        folium.CircleMarker(
+        CircleMarker(
             location=[row["geometry"].y, row["geometry"].x],
             radius=16,
             color=PROBLEM_COLOUR,
@@ -282,11 +296,11 @@ def _add_moves(
     fmap: folium.Map, result: PlanResult, moves: pd.Series, current: pd.Series, lang: str
 ) -> None:
     clinics = result.clinics.to_crs("EPSG:4326")
-    layer = folium.FeatureGroup(name=label("layer_moves", lang), show=True)
+    layer = FeatureGroup(name=label("layer_moves", lang), show=True)
     scale = float(np.sqrt(max(float(clinics["patients"].max()), 1.0)))
     for i in np.flatnonzero(moves.to_numpy()):
         row = clinics.iloc[i]
-        marker = folium.CircleMarker(
+        marker = CircleMarker(
             location=[row.geometry.y, row.geometry.x],
             radius=_radius(row["patients"], scale) + 4,
             color=MOVE_COLOUR,
@@ -389,7 +403,7 @@ def render_map(
     result = localise_result(result, lang)  # reasons in the map's language
     # A fractional zoom lets the view fit the region tightly instead of snapping to the
     # next whole zoom level out, which can leave half the window empty.
-    fmap = folium.Map(
+    fmap = Map(
         tiles=None,
         control_scale=True,
         prefer_canvas=True,
@@ -401,7 +415,7 @@ def render_map(
     fmap.get_root().header.add_child(ErrorCatcher(), name="planner_errors", index=0)
     fmap.get_root().title = label("legend_title", lang)
     if tiles:
-        folium.TileLayer(tiles, name=label("layer_background", lang), overlay=True).add_to(fmap)
+        TileLayer(tiles, name=label("layer_background", lang), overlay=True).add_to(fmap)
     bounds = map_bounds(result)
     if bounds is not None:
         FitBounds(bounds, padding=FIT_PADDING).add_to(fmap)
@@ -426,7 +440,7 @@ def render_map(
     markers = _add_clinics(fmap, result, colours, extra, lang)
     if compare:
         _add_moves(fmap, result, moves, current, lang)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    LayerControl(collapsed=False).add_to(fmap)
 
     options = _neighbour_options(result, result.clusters)
     data = {
@@ -453,5 +467,6 @@ def render_map(
         ),
     }
     ReviewControls(data, markers).add_to(fmap)
+    assert_safe(fmap.get_root())  # no element may read data as a template
     log.info("map of %d clusters and %d clinics", len(result.clusters), len(result.clinics))
     return fmap
