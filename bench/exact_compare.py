@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.evaluate import check_plan
-from planner.rules import Rules
+from planner.core.rules import Rules
+from planner.evaluate.checks import check_plan
 from planner.solve.exact import solve_exact_with_status
 from planner.solve.exact_model import PartModel
 from planner.solve.maxp import solve_maxp

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.geography import build_geography
-from planner.io import apply_column_map, read_land, read_table
+from planner.geography.territories import build_geography
+from planner.load.readers import apply_column_map, read_land, read_table
+from planner.load.validate import to_metric, validate_clinics
 from planner.solve import Instance
 from planner.solve.synthetic import danish_like
-from planner.validate import to_metric, validate_clinics
 
 __all__ = ["DATA", "Case", "cases"]
 

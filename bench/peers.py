@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from planner.rules import Rules
+from planner.core.rules import Rules
 from planner.solve import Instance, get_solver
 from planner.solve.context import relabel
 

@@ -22,8 +22,8 @@ import pandas as pd
 
 from bench.instances import Case, cases
 from bench.peers import METHODS, available, run_capped
-from planner.evaluate import check_plan, compactness, splittable_clusters, tight_upper_bound
-from planner.rules import Rules
+from planner.core.rules import Rules
+from planner.evaluate.checks import check_plan, compactness, splittable_clusters, tight_upper_bound
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_METHODS = "planner,spopt,geoda-greedy,geoda-sa,geoda-tabu"

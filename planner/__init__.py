@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 
 from planner.api import plan
-from planner.errors import PlannerError, Problem, ValidationError
-from planner.result import PlanResult
-from planner.rules import Rules
+from planner.core.errors import PlannerError, Problem, ValidationError
+from planner.core.rules import Rules
+from planner.result.plan_result import PlanResult
 
 __all__ = ["PlanResult", "PlannerError", "Problem", "Rules", "ValidationError", "plan"]
 __version__ = "0.1.0"

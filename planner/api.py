@@ -15,23 +15,23 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.areas import assign_areas
-from planner.assemble import Run, assemble
-from planner.boundaries import Units, boundary_mode, cut_between, planning_units
-from planner.choices import Choices, choices_from_table, unknown_ids
-from planner.errors import PlannerError, Problem, ValidationError
-from planner.geography import Geography, build_geography
-from planner.locks import solve_with_choices
-from planner.onland import off_land_problems
-from planner.outcome import Conflict
-from planner.reasons import Reason
-from planner.repair import Sizes
-from planner.replan import replan
-from planner.result import PlanResult
-from planner.rules import Rules
+from planner.choices.locks import solve_with_choices
+from planner.choices.model import Choices, choices_from_table, unknown_ids
+from planner.choices.outcome import Conflict
+from planner.choices.repair import Sizes
+from planner.choices.replan import replan
+from planner.core.errors import PlannerError, Problem, ValidationError
+from planner.core.reasons import Reason
+from planner.core.rules import Rules
+from planner.geography.areas import assign_areas
+from planner.geography.boundaries import Units, boundary_mode, cut_between, planning_units
+from planner.geography.territories import Geography, build_geography
+from planner.load.onland import off_land_problems
+from planner.load.validate import file_rows, to_metric, validate_clinics
+from planner.result.assemble import Run, assemble
+from planner.result.plan_result import PlanResult
 from planner.solve import Instance, Progress, get_solver
 from planner.solve.exact import ExactResult, solve_exact_with_status
-from planner.validate import file_rows, to_metric, validate_clinics
 
 __all__ = ["MODES", "plan"]
 
@@ -112,7 +112,7 @@ def plan(
         ``municipality``, ``region`` and the choice columns ``existing_cluster``,
         ``group``, ``cannot_link``, ``leaving``); validated here, never modified.
     rules
-        The size rule and link settings; :class:`~planner.rules.Rules` defaults when omitted.
+        The size rule and link settings; :class:`~planner.core.rules.Rules` defaults when omitted.
     land
         Land to clip territories to (a geometry in lon/lat, or a GeoSeries/GeoDataFrame
         in any CRS).  ``None`` estimates land from the clinics.

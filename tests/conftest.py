@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.adjacency import Adjacency
+from planner.core.adjacency import Adjacency
 from planner.solve import Instance
 
 REPO = Path(__file__).resolve().parents[1]

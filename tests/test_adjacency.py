@@ -1,6 +1,6 @@
 import numpy as np
 
-from planner.adjacency import Adjacency
+from planner.core.adjacency import Adjacency
 
 
 def test_from_edges_is_symmetric_and_drops_loops_and_repeats():

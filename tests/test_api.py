@@ -6,7 +6,7 @@ import pytest
 import shapely
 
 from planner import PlannerError, Rules, ValidationError, plan
-from planner.evaluate import check_plan
+from planner.evaluate.checks import check_plan
 
 
 def town_table(n_side=6, patients=5_000, lat0=55.0, lon0=10.0, prefix="c"):
@@ -41,7 +41,7 @@ def test_plan_is_valid_and_reaches_the_bound_on_a_regular_town():
 
 
 def _adjacency(result):
-    from planner.adjacency import Adjacency
+    from planner.core.adjacency import Adjacency
 
     return Adjacency.from_networkx(result.graph)
 

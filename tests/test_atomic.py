@@ -1,4 +1,4 @@
-"""Tests of planner.atomic: a failed write never leaves a half-written file behind."""
+"""Tests of planner.output.atomic: a failed write never leaves a half-written file behind."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ import pyogrio
 import pytest
 from shapely.geometry import Point
 
-import planner.atomic as atomic
-from planner.atomic import (
+import planner.output.atomic as atomic
+from planner.core.errors import PlannerError
+from planner.output.atomic import (
     atomic_directory,
     atomic_write_bytes,
     atomic_write_text,
     write_geodataframe_atomic,
 )
-from planner.errors import PlannerError
 
 
 def listing(folder: Path) -> dict[str, bytes]:

@@ -7,8 +7,8 @@ import pytest
 import shapely
 
 from planner import Rules, ValidationError, plan
-from planner.adjacency import Adjacency
-from planner.boundaries import boundary_mode, crossing_reasons, planning_units
+from planner.core.adjacency import Adjacency
+from planner.geography.boundaries import boundary_mode, crossing_reasons, planning_units
 
 LAT0, LON0, DLAT, DLON = 55.0, 10.0, 0.01, 0.016
 
@@ -120,7 +120,7 @@ def test_a_big_municipality_stands_alone_and_edges_to_it_are_cut():
 
 def test_the_log_counts_the_edges_cut_once_each(caplog):
     adj = Adjacency.from_edges(4, [(0, 1), (1, 2), (2, 3)])
-    with caplog.at_level("INFO", logger="planner.boundaries"):
+    with caplog.at_level("INFO", logger="planner.geography.boundaries"):
         planning_units(
             adj,
             np.full(4, 20_000),

@@ -16,9 +16,9 @@ import pytest
 
 from conftest import chromium_path, dom_attr, js_errors, run_page
 from planner.api import plan
-from planner.demo import load_demo, load_demo_land
+from planner.demo.region import load_demo, load_demo_land
+from planner.output.write import write_outputs
 from planner.render import FILL_OPACITY, PALETTE, cluster_colours
-from planner.report import write_outputs
 
 #: Leaflet's container background, seen where no tile loads (offline).
 BACKGROUND = (221, 221, 221)

@@ -5,8 +5,8 @@ import pytest
 from test_boundaries import cluster_of, grid
 
 from planner import ValidationError, plan
-from planner.choices import Choices, choices_from_table, parse_flag
-from planner.io_extra import read_cannot_link, read_feedback, read_leaving, read_links
+from planner.choices.model import Choices, choices_from_table, parse_flag
+from planner.load.side_files import read_cannot_link, read_feedback, read_leaving, read_links
 
 
 def test_clinics_closing_are_left_out_with_the_reason_closing():

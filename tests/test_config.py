@@ -7,9 +7,9 @@ import pytest
 from test_boundaries import grid
 from typer.testing import CliRunner
 
-from planner.cli import app
-from planner.config import DEFAULTS, config_toml, load_config, merge_settings
-from planner.errors import ValidationError
+from planner.cli.app import app
+from planner.core.config import DEFAULTS, config_toml, load_config, merge_settings
+from planner.core.errors import ValidationError
 
 runner = CliRunner()
 

@@ -1,4 +1,4 @@
-"""Tests of the embedded demo region (planner.demo) and of the committed files in data/."""
+"""Tests of the embedded demo region (planner.demo.region) and of the committed files in data/."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from planner.demo import (
+from planner.demo.region import (
     CLINIC_COLUMNS,
     FILE_NAMES,
     DemoRegion,
@@ -208,7 +208,7 @@ def test_load_demo_reads_the_committed_table_as_text(region: DemoRegion) -> None
 def test_load_demo_generates_when_the_file_is_missing(
     region: DemoRegion, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr("planner.demo.demo_clinics_path", lambda: tmp_path / "absent.csv")
+    monkeypatch.setattr("planner.demo.region.demo_clinics_path", lambda: tmp_path / "absent.csv")
     table = load_demo()
     assert tuple(table.columns) == CLINIC_COLUMNS
     assert (table["lat"].astype(float) == region.clinics["lat"]).all()

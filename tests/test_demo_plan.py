@@ -5,10 +5,10 @@ import pytest
 import shapely
 
 from planner import plan
-from planner.adjacency import Adjacency
-from planner.demo import load_demo, load_demo_land
-from planner.evaluate import check_plan
-from planner.summarise import territory_holders
+from planner.core.adjacency import Adjacency
+from planner.demo.region import load_demo, load_demo_land
+from planner.evaluate.checks import check_plan
+from planner.evaluate.figures import territory_holders
 
 
 @pytest.fixture(scope="module")

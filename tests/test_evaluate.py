@@ -1,15 +1,15 @@
 import numpy as np
 import pytest
 
-from planner.adjacency import Adjacency
-from planner.evaluate import (
+from planner.core.adjacency import Adjacency
+from planner.core.rules import Rules
+from planner.evaluate.checks import (
     check_plan,
     cluster_figures,
     compactness,
     part_upper_bound,
     upper_bound,
 )
-from planner.rules import Rules
 
 LINE = Adjacency.from_edges(4, [(0, 1), (1, 2), (2, 3)])
 
@@ -70,7 +70,7 @@ def test_compactness_is_smaller_for_a_tighter_plan():
 
 
 def test_bounds_count_clusters_valid_by_their_gps():
-    from planner.evaluate import size_bound
+    from planner.evaluate.checks import size_bound
 
     rules = Rules(min_patients=30_000, min_doctors=18)
     assert size_bound(95_000, 40, rules) == 5  # 3 by patients + 2 by GPs, and 95/30+40/18
@@ -80,7 +80,7 @@ def test_bounds_count_clusters_valid_by_their_gps():
 
 
 def test_tight_bound_counts_a_huge_clinic_once():
-    from planner.evaluate import tight_upper_bound
+    from planner.evaluate.checks import tight_upper_bound
 
     adj = Adjacency.from_edges(3, [(0, 1), (1, 2)])
     sizes = np.array([100_000, 20_000, 20_000])
@@ -89,7 +89,7 @@ def test_tight_bound_counts_a_huge_clinic_once():
 
 
 def test_tight_bound_uses_cut_vertices():
-    from planner.evaluate import tight_upper_bound
+    from planner.evaluate.checks import tight_upper_bound
 
     # A star: the centre is a cut vertex; three arms of 20,000 each cannot form a cluster
     # on their own, so only the cluster holding the centre exists.
@@ -100,7 +100,7 @@ def test_tight_bound_uses_cut_vertices():
 
 
 def test_can_split_is_exact_on_small_clusters():
-    from planner.evaluate import can_split, splittable_clusters
+    from planner.evaluate.checks import can_split, splittable_clusters
 
     path = Adjacency.from_edges(4, [(0, 1), (1, 2), (2, 3)])
     nodes = np.arange(4)
@@ -119,7 +119,7 @@ def test_can_split_is_exact_on_small_clusters():
 
 
 def test_can_split_respects_the_gp_rule_and_a_hard_ceiling():
-    from planner.evaluate import can_split
+    from planner.evaluate.checks import can_split
 
     pair = Adjacency.from_edges(2, [(0, 1)])
     nodes = np.arange(2)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from conftest import grid_instance
-from planner.evaluate import check_plan, tight_upper_bound
-from planner.rules import Rules
+from planner.core.rules import Rules
+from planner.evaluate.checks import check_plan, tight_upper_bound
 from planner.solve import get_solver
 from planner.solve.synthetic import random_small
 

@@ -6,8 +6,8 @@ import shapely
 from test_boundaries import grid
 
 from planner import Rules, plan
-from planner.adjacency import Adjacency
-from planner.explain import explain_left_out
+from planner.core.adjacency import Adjacency
+from planner.evaluate.explain import explain_left_out
 
 
 def test_an_island_without_a_link_names_itself_its_patients_and_the_fixes():

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from planner.errors import PlannerError
-from planner.geography import build_geography, default_land
+from planner.core.errors import PlannerError
+from planner.geography.territories import build_geography, default_land
 
 CRS = "EPSG:25832"  # UTM 32N, metres
 
@@ -120,7 +120,7 @@ def test_one_land_mass_per_area_is_not_reported_as_apart(caplog):
     # Two areas, each joined within itself: nothing stays apart, so no warning.
     land = shapely.union(shapely.box(0, 0, 10_000, 10_000), shapely.box(10_000, 0, 20_000, 10_000))
     pts = [(5_000, 5_000), (15_000, 5_000)]
-    with caplog.at_level("WARNING", logger="planner.geography"):
+    with caplog.at_level("WARNING", logger="planner.geography.territories"):
         geo = build_geography(clinics_at(pts), land=land, areas=["X", "Y"])
     assert geo.unlinked == ()
     assert "stay apart" not in caplog.text
@@ -145,7 +145,7 @@ def test_masses_left_apart_are_named_with_clinics_patients_and_nearest_crossing(
     land = shapely.union(shapely.box(0, 0, 4_000, 1_000), shapely.box(100_000, 0, 101_000, 1_000))
     pts = [(500, 500), (1_500, 500), (2_500, 500), (3_500, 500), (100_500, 500)]
     ids = ["m1", "m2", "m3", "m4", "isle"]
-    with caplog.at_level("WARNING", logger="planner.geography"):
+    with caplog.at_level("WARNING", logger="planner.geography.territories"):
         build_geography(clinics_at(pts, ids), land=land, link_max_km=50)
     text = caplog.text
     assert "2 land masses stay apart" in text

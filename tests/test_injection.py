@@ -25,10 +25,10 @@ from typer.testing import CliRunner
 
 from conftest import dom_attr, js_errors, run_page
 from planner.api import plan
-from planner.cli import app
+from planner.cli.app import app
+from planner.core.rules import Rules
+from planner.output.report_html import report_html
 from planner.render import render_map
-from planner.report_html import report_html
-from planner.rules import Rules
 
 runner = CliRunner()
 

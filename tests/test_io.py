@@ -1,4 +1,4 @@
-"""Tests of planner.io: reading clinic tables, patient lists, land and boundaries."""
+"""Tests of planner.load.readers: reading clinic tables, patient lists, land and boundaries."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon, box
 
-import planner.io.patients as pio
-from planner.errors import PlannerError, ValidationError
-from planner.io import (
+import planner.load.patients as pio
+from planner.core.errors import PlannerError, ValidationError
+from planner.load.readers import (
     apply_column_map,
     read_land,
     read_patient_counts,
@@ -173,7 +173,7 @@ def test_polygons_become_representative_points(
     ring = Polygon([(10, 55), (11, 55), (11, 55.2), (10.2, 55.2), (10.2, 56), (10, 56)])
     gdf = gpd.GeoDataFrame({"clinic_id": ["L"]}, geometry=[ring], crs="EPSG:4326")
     gdf.to_file(tmp_path / "c.geojson")
-    with caplog.at_level(logging.WARNING, logger="planner.io"):
+    with caplog.at_level(logging.WARNING, logger="planner.load.readers"):
         table = read_table(tmp_path / "c.geojson")
     assert "not points" in caplog.text
     assert ring.contains(Point(table.loc[0, "lon"], table.loc[0, "lat"]))

@@ -5,8 +5,8 @@ import pytest
 import shapely
 
 from planner.api import plan
-from planner.errors import ValidationError
-from planner.rules import Rules
+from planner.core.errors import ValidationError
+from planner.core.rules import Rules
 
 # A square of land around (55.5 N, 10.5 E), about 60 km across.
 LAND = shapely.box(10.0, 55.2, 11.0, 55.8)

@@ -4,9 +4,9 @@ import pytest
 
 from conftest import shared_data
 from planner import plan
-from planner.adjacency import Adjacency
-from planner.evaluate import check_plan
-from planner.io import apply_column_map, read_land, read_polygons, read_table
+from planner.core.adjacency import Adjacency
+from planner.evaluate.checks import check_plan
+from planner.load.readers import apply_column_map, read_land, read_polygons, read_table
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 

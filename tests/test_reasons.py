@@ -11,15 +11,15 @@ import pytest
 from test_boundaries import grid
 
 from planner import plan
-from planner.choices import Choices
-from planner.demo import load_demo, load_demo_land
-from planner.i18n import REASONS
-from planner.plandir import load_plan
-from planner.reasons import Reason, decode, format_reason, localise, reason_text
+from planner.choices.model import Choices
+from planner.core.i18n import REASONS
+from planner.core.reasons import Reason, decode, format_reason, localise, reason_text
+from planner.core.rules import Rules
+from planner.demo.region import load_demo, load_demo_land
+from planner.output.read import load_plan
+from planner.output.report_html import report_html
+from planner.output.write import write_outputs
 from planner.render import render_map
-from planner.report import write_outputs
-from planner.report_html import report_html
-from planner.rules import Rules
 
 _NESTED = {
     "needs": Reason("needs_patients", {"patients": 30_000}),

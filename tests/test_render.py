@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 
 from planner.api import plan
-from planner.demo import load_demo, load_demo_land
-from planner.i18n import LABELS, LANGUAGES, label
+from planner.core.i18n import LABELS, LANGUAGES, label
+from planner.core.rules import Rules
+from planner.demo.region import load_demo, load_demo_land
+from planner.output.report_html import report_html
 from planner.render import PALETTE, cluster_adjacency, cluster_colours, render_map
 from planner.render.elements import Pop, ReviewControls, Tip
-from planner.report_html import report_html
-from planner.rules import Rules
 
 
 @pytest.fixture(scope="module")

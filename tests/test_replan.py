@@ -4,11 +4,11 @@ import numpy as np
 from test_boundaries import cluster_of, grid
 
 from planner import Rules, plan
-from planner.adjacency import Adjacency
-from planner.choices import Choices
-from planner.evaluate import check_plan
-from planner.repair import Sizes
-from planner.replan import replan
+from planner.choices.model import Choices
+from planner.choices.repair import Sizes
+from planner.choices.replan import replan
+from planner.core.adjacency import Adjacency
+from planner.evaluate.checks import check_plan
 
 
 def columns_plan(patients_of=None):

@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.api import plan
-from planner.cli import app
-from planner.demo import load_demo, load_demo_land
-from planner.report import CLINIC_FIELDS, OUTPUT_FILES, write_outputs
-from planner.report_html import report_html
+from planner.cli.app import app
+from planner.demo.region import load_demo, load_demo_land
+from planner.output.report_html import report_html
+from planner.output.write import CLINIC_FIELDS, OUTPUT_FILES, write_outputs
 
 runner = CliRunner()
 

@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 
 from planner.api import plan
-from planner.compare import diff_assignments, match_clusters, moved, none_if_blank
-from planner.demo import load_demo, load_demo_land
-from planner.errors import PlannerError
-from planner.plandir import load_assignments, load_plan
+from planner.core.errors import PlannerError
+from planner.demo.region import load_demo, load_demo_land
+from planner.evaluate.compare import diff_assignments, match_clusters, moved, none_if_blank
+from planner.output.read import load_assignments, load_plan
+from planner.output.write import write_outputs
 from planner.render import render_map
-from planner.report import write_outputs
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import pytest
 from test_boundaries import grid
 
 from planner import PlannerError, Rules, plan
-from planner.summarise import annual_budget, coordinator
+from planner.evaluate.figures import annual_budget, coordinator
 
 
 def test_the_doctors_alternative_counts_in_statuses_and_notes():

@@ -6,15 +6,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import grid_instance
-from planner.adjacency import Adjacency
-from planner.errors import PlannerError
-from planner.evaluate import (
+from planner.core.adjacency import Adjacency
+from planner.core.errors import PlannerError
+from planner.core.rules import Rules
+from planner.evaluate.checks import (
     check_plan,
     part_upper_bound,
     splittable_clusters,
     tight_upper_bound,
 )
-from planner.rules import Rules
 from planner.solve import Instance, get_solver
 from planner.solve.synthetic import danish_like
 

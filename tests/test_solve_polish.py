@@ -3,9 +3,9 @@
 import numpy as np
 
 from conftest import grid_instance
-from planner.adjacency import Adjacency
-from planner.evaluate import check_plan, tight_upper_bound
-from planner.rules import Rules
+from planner.core.adjacency import Adjacency
+from planner.core.rules import Rules
+from planner.evaluate.checks import check_plan, tight_upper_bound
 from planner.solve import Instance, get_solver
 from planner.solve.context import Context
 from planner.solve.maxp import MIN_REGROWS, Effort

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from conftest import grid_instance
-from planner.evaluate import can_split, check_plan
-from planner.rules import Rules
+from planner.core.rules import Rules
+from planner.evaluate.checks import can_split, check_plan
 from planner.solve.construct import absorb, grow_clusters
 from planner.solve.context import Context, is_connected
 from planner.solve.improve import _split_exhaustive

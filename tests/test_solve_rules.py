@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import grid_instance
-from planner.adjacency import Adjacency
-from planner.evaluate import check_plan, splittable_clusters, tight_upper_bound
-from planner.rules import Rules
+from planner.core.adjacency import Adjacency
+from planner.core.rules import Rules
+from planner.evaluate.checks import check_plan, splittable_clusters, tight_upper_bound
 from planner.solve import SOLVERS, Instance, get_solver
 from planner.solve.synthetic import danish_like
 

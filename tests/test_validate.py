@@ -1,4 +1,4 @@
-"""Tests of planner.validate: every problem of a clinic table reported at once."""
+"""Tests of planner.load.validate: every problem of a clinic table reported at once."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from planner.errors import PlannerError, ValidationError
-from planner.io import apply_column_map, read_table
-from planner.validate import COLUMN_FLAGS, to_metric, validate_clinics
+from planner.core.errors import PlannerError, ValidationError
+from planner.load.readers import apply_column_map, read_table
+from planner.load.validate import COLUMN_FLAGS, to_metric, validate_clinics
 
 SHARED_DATA = Path(__file__).parents[1] / ".." / "shared" / "data"
 

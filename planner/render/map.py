@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.compare import match_clusters, moved, none_if_blank
-from planner.i18n import check_lang, label, labels, link_key
-from planner.reasons import localise_result
+from planner.core.i18n import check_lang, label, labels, link_key
+from planner.core.reasons import localise_result
+from planner.evaluate.compare import match_clusters, moved, none_if_blank
+from planner.evaluate.figures import territory_holders
+from planner.output.report_html import crossing_flags
 from planner.render import popups
 from planner.render.assets import strip_cdn_assets
 from planner.render.elements import (
@@ -38,9 +40,7 @@ from planner.render.elements import (
     Tip,
     assert_safe,
 )
-from planner.report_html import crossing_flags
-from planner.result import PlanResult
-from planner.summarise import territory_holders
+from planner.result.plan_result import PlanResult
 
 __all__ = [
     "FILL_OPACITY",

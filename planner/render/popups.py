@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from planner.i18n import fmt_int, fmt_num, label, status_label
+from planner.core.i18n import fmt_int, fmt_num, label, status_label
 
 __all__ = [
     "clinic_popup",

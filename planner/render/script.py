@@ -3,7 +3,7 @@
 Plain JavaScript on Leaflet's public API, written for this project (no third-party
 plugin).  ``plannerReview(map, data, markers)`` is called once by
 :class:`planner.render.elements.ReviewControls`; every visible word comes from
-``data.labels`` (see :mod:`planner.i18n`).
+``data.labels`` (see :mod:`planner.core.i18n`).
 """
 
 from __future__ import annotations

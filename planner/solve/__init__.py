@@ -16,10 +16,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from planner.errors import PlannerError
+from planner.core.errors import PlannerError
+from planner.core.instance import Instance, Progress
 from planner.solve.exact import solve_exact
 from planner.solve.grow import solve_grow
-from planner.solve.instance import Instance, Progress
 from planner.solve.maxp import solve_maxp
 
 __all__ = ["SOLVERS", "Instance", "Progress", "Solver", "get_solver"]

@@ -2,7 +2,7 @@
 
 Region growing touches one clinic at a time; for that, Python lists are several times
 faster than indexing numpy arrays element by element.  :class:`Context` holds one
-connected part's view of an :class:`~planner.solve.instance.Instance` in that form.
+connected part's view of an :class:`~planner.core.instance.Instance` in that form.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from functools import cached_property
 
 import numpy as np
 
-from planner.rules import Rules
-from planner.solve.instance import Instance
+from planner.core.instance import Instance
+from planner.core.rules import Rules
 
 __all__ = ["Context", "is_connected", "relabel"]
 
@@ -78,7 +78,7 @@ class Context:
     def size_bound(self, patients: int, gps: int) -> int:
         """Most clusters a set of clinics with these totals can hold, by size alone.
 
-        The same bound as :func:`planner.evaluate.size_bound`: ``patients // min_patients``,
+        The same bound as :func:`planner.evaluate.checks.size_bound`: ``patients // min_patients``,
         or with the GP alternative the least of the patient + GP counts and the mixed count.
         """
         t, d = self.rules.min_patients, self.rules.min_doctors

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.errors import PlannerError
-from planner.rules import Rules
+from planner.core.errors import PlannerError
+from planner.core.instance import Instance, Progress
+from planner.core.rules import Rules
 from planner.solve.context import relabel
-from planner.solve.instance import Instance, Progress
 
 __all__ = ["ExactResult", "solve_exact", "solve_exact_with_status"]
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 from ortools.sat.python import cp_model
 
-from planner.rules import Rules
-from planner.solve.instance import Instance
+from planner.core.instance import Instance
+from planner.core.rules import Rules
 
 __all__ = ["PartModel"]
 

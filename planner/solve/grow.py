@@ -15,8 +15,8 @@ import time
 
 import numpy as np
 
-from planner.rules import Rules
-from planner.solve.instance import Instance, Progress
+from planner.core.instance import Instance, Progress
+from planner.core.rules import Rules
 
 __all__ = ["plan_cost", "solve_grow"]
 

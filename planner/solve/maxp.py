@@ -40,11 +40,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.rules import Rules
+from planner.core.instance import Instance, Progress
+from planner.core.rules import Rules
 from planner.solve.construct import absorb, grow_clusters
 from planner.solve.context import Context
 from planner.solve.improve import border_pass, could_split, regrow_step, split_pass
-from planner.solve.instance import Instance, Progress
 from planner.solve.polish import Travel, swap_pass, travel_pass
 from planner.solve.pool import pool_step
 from planner.solve.state import Plan

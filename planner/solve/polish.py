@@ -1,7 +1,7 @@
 """The last polish: border moves and swaps that cut the GPs' travel to their meeting clinic.
 
 The meeting clinic of a cluster is the member that minimises the GP-weighted distance from
-every member to it (the measure in :func:`planner.evaluate.cluster_figures`).  The cost of a
+every member to it (the measure in :func:`planner.evaluate.checks.cluster_figures`).  The cost of a
 cluster is that travel plus a small weight times its diameter (the farthest two members),
 so a far-flung clinic with few GPs still counts.
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import Delaunay
 
-from planner.adjacency import Adjacency
-from planner.solve.instance import Instance
+from planner.core.adjacency import Adjacency
+from planner.core.instance import Instance
 
 __all__ = ["danish_like", "delaunay_adjacency", "random_small"]
 

@@ -1,0 +1,2 @@
+"""Stage 8, the command line: parses flags and configuration into a request and
+prints; the library does the work."""

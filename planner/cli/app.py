@@ -1,0 +1,275 @@
+"""The command line: ``planner plan`` batch-plans a region and writes map and files.
+
+Exit codes: 0 a plan was written; 2 usage error; 3 the input failed validation;
+4 a plan was written but some clinic could not be placed in a cluster that meets the rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+
+from planner.cli.plan import (
+    check_out,
+    complete,
+    print_summary,
+    rules_from,
+    run_plan,
+    say,
+    write_plan,
+)
+from planner.core.config import DEFAULTS, load_config, merge_settings
+from planner.core.errors import PlannerError, ValidationError
+from planner.core.rules import Rules
+from planner.result.plan_result import PlanResult
+from planner.solve import SOLVERS
+
+__all__ = ["app", "main"]
+
+EXIT_OK, EXIT_USAGE, EXIT_INVALID, EXIT_INCOMPLETE = 0, 2, 3, 4
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Propose contiguous clusters (klynger) of GP clinics and draw them on a map.",
+)
+err = Console(stderr=True)
+out = Console()
+
+Col = Annotated[str | None, typer.Option(show_default=False)]
+
+
+def _column_map(**flags: str | None) -> dict[str, str]:
+    return {name: col for name, col in flags.items() if col}
+
+
+def _flag_settings(**flags: Any) -> dict[str, Any]:
+    """Settings given on the command line (``None``: not given)."""
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in flags.items()}
+
+
+@app.command("plan")
+def plan_command(
+    clinics: Annotated[
+        Path | None,
+        typer.Argument(help="Clinics file (CSV, GeoJSON, GeoPackage). Default: the demo region."),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Region settings (TOML); flags override the file."),
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Output directory.")] = None,
+    patients_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--patients",
+            help="Patient list: one row per patient (clinic_id, "
+            "sikringsgruppe); only counts of group-1 patients are used.",
+        ),
+    ] = None,
+    land: Annotated[
+        Path | None, typer.Option("--land", help="Polygon file of land (unioned).")
+    ] = None,
+    min_patients: Annotated[
+        int | None, typer.Option(min=1, help="Size rule (default 30,000).", show_default=False)
+    ] = None,
+    min_doctors: Annotated[
+        int | None, typer.Option(min=1, help="Or at least this many GPs.", show_default=False)
+    ] = None,
+    max_patients: Annotated[int | None, typer.Option(help="Optional ceiling.")] = None,
+    max_hard: Annotated[
+        bool | None,
+        typer.Option("--max-hard/--max-soft", help="Ceiling is a hard rule (default soft)."),
+    ] = None,
+    link_max_km: Annotated[
+        float | None, typer.Option(help="Longest automatic link (default 60).")
+    ] = None,
+    links: Annotated[
+        Path | None,
+        typer.Option("--links", help="Links across water: clinic_a,clinic_b[,travel_minutes]."),
+    ] = None,
+    boundaries: Annotated[
+        str | None,
+        typer.Option(help="auto, none, region or municipality (default auto)."),
+    ] = None,
+    municipalities: Annotated[
+        Path | None, typer.Option("--municipalities", help="Municipality polygons.")
+    ] = None,
+    municipality_key: Annotated[
+        str | None, typer.Option(help="Name column of --municipalities (default KOMNAVN).")
+    ] = None,
+    regions: Annotated[Path | None, typer.Option("--regions", help="Region polygons.")] = None,
+    region_key: Annotated[
+        str | None, typer.Option(help="Name column of --regions (default REGIONNAVN).")
+    ] = None,
+    cannot_link: Annotated[
+        Path | None,
+        typer.Option("--cannot-link", help="Pairs kept apart: clinic_a,clinic_b."),
+    ] = None,
+    leaving: Annotated[
+        Path | None, typer.Option("--leaving", help="Clinics closing: clinic_id.")
+    ] = None,
+    choices: Annotated[
+        Path | None,
+        typer.Option(
+            "--choices",
+            help="Map feedback: clinic_id,proposed_cluster,comment; give the plan it was "
+            "made on with --current.",
+        ),
+    ] = None,
+    current: Annotated[
+        Path | None,
+        typer.Option(
+            "--current",
+            help="Current clusters (clinic_id,cluster_id, e.g. a plan's assignments.csv) "
+            "as existing_cluster.",
+        ),
+    ] = None,
+    lock: Annotated[
+        str | None, typer.Option(help="Locked clusters below the rule: keep or top_up.")
+    ] = None,
+    mode: Annotated[str | None, typer.Option(help="plan or replan (default plan).")] = None,
+    replan: Annotated[
+        bool, typer.Option("--replan", help="Least change to existing_cluster (= --mode replan).")
+    ] = False,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Random seed; same seed, same plan.")
+    ] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for the solver.")] = None,
+    patients_per_gp: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="When the file has no GP column, estimate GPs as patients / this number.",
+        ),
+    ] = None,
+    method: Annotated[
+        str | None, typer.Option(help=f"Solver: {', '.join(sorted(SOLVERS))}.")
+    ] = None,
+    lang: Annotated[str | None, typer.Option(help="Map language: en or da.")] = None,
+    no_map: Annotated[bool, typer.Option("--no-map", help="Skip map.html.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    id_col: Col = None,
+    name_col: Col = None,
+    lat_col: Col = None,
+    lon_col: Col = None,
+    patients_col: Col = None,
+    doctors_col: Col = None,
+    municipality_col: Col = None,
+    region_col: Col = None,
+) -> None:
+    """Plan a region: read clinics, propose clusters, write files and a map."""
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, show_time=False)],
+        force=True,
+    )
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
+    mapping = _column_map(
+        clinic_id=id_col,
+        name=name_col,
+        lat=lat_col,
+        lon=lon_col,
+        patients=patients_col,
+        doctors=doctors_col,
+        municipality=municipality_col,
+        region=region_col,
+    )
+    flags = _flag_settings(
+        clinics=clinics, out=out_dir, patients=patients_file, land=land, links=links,
+        min_patients=min_patients, min_doctors=min_doctors, max_patients=max_patients,
+        max_hard=max_hard, link_max_km=link_max_km, boundaries=boundaries,
+        municipalities=municipalities, municipality_key=municipality_key, regions=regions,
+        region_key=region_key, cannot_link=cannot_link, leaving=leaving, choices=choices,
+        current=current,
+        lock=lock, mode="replan" if replan else mode, seed=seed, time_limit=time_limit,
+        patients_per_gp=patients_per_gp, method=method, lang=lang,
+        map=False if no_map else None, columns=mapping or None,
+    )  # fmt: skip
+    settings, rules = _settle(config, flags)
+    result = dataclasses.replace(_plan_or_exit(settings, rules, quiet), config=settings)
+    target = Path(settings["out"])
+    try:
+        write_plan(result, settings, target)
+    except OSError as exc:
+        _fail("Cannot write the plan:", f"{target}: {exc.strerror or exc}", EXIT_USAGE)
+    if not quiet:
+        print_summary(result, target)
+    raise typer.Exit(EXIT_OK if complete(result) else EXIT_INCOMPLETE)
+
+
+def _fail(title: str, message: str, code: int) -> NoReturn:
+    err.print(f"[bold red]{title}[/]")
+    say(message)
+    raise typer.Exit(code)
+
+
+def _settle(config: Path | None, flags: dict[str, Any]) -> tuple[dict[str, Any], Rules]:
+    """The effective settings (defaults, then the file, then flags) and rules; exit 2 if bad."""
+    try:
+        from_file = load_config(config) if config is not None else {}
+        settings = merge_settings(DEFAULTS, from_file, flags)
+        rules = rules_from(settings)
+        check_out(Path(settings["out"]))
+    except ValidationError as exc:
+        _fail("Configuration failed validation", str(exc), EXIT_USAGE)
+    except PlannerError as exc:
+        _fail("Usage error:", str(exc), EXIT_USAGE)
+    return settings, rules
+
+
+def _plan_or_exit(settings: dict[str, Any], rules: Rules, quiet: bool) -> PlanResult:
+    """Read the inputs and plan; exit 3 when an input is bad."""
+    try:
+        return run_plan(settings, rules, quiet)
+    except ValidationError as exc:
+        _fail("Input failed validation", str(exc), EXIT_INVALID)
+    except (PlannerError, OSError) as exc:
+        _fail("Cannot plan:", str(exc), EXIT_INVALID)
+
+
+@app.command("demo")
+def demo_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the demo files.")] = Path(
+        "data"
+    ),
+    seed: Annotated[int, typer.Option(min=0)] = 2026,
+) -> None:
+    """Regenerate the embedded demo region's files."""
+    from planner.demo.region import write_demo_region
+
+    for path in write_demo_region(out_dir, seed=seed):
+        out.print(f"wrote {escape(str(path))}")
+
+
+def _register_extra_commands() -> None:
+    """Commands that live in their own modules (review tools) join the app here."""
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec("planner.cli.review") is not None:
+        importlib.import_module("planner.cli.review").register(app)
+
+
+_register_extra_commands()
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,280 @@
+"""A region's settings in one TOML file: read, checked, merged with flags, written back.
+
+A configuration file groups the settings of the ``plan`` command in sections::
+
+    [input]
+    clinics = "clinics.csv"          # paths are relative to this file
+    land = "kommuner.geojson"
+    links = "links.csv"              # clinic_a, clinic_b[, travel_minutes]
+    [input.columns]
+    clinic_id = "ydernummer"
+
+    [rules]
+    min_patients = 30000
+    min_doctors = 18                 # or at least this many GPs
+    max_patients = 50000
+    max_hard = false                 # a soft ceiling by default
+
+    [boundaries]
+    mode = "auto"                    # auto, none, region, municipality
+    municipalities = "kommuner.geojson"
+    municipality_key = "KOMNAVN"
+
+    [choices]
+    lock = "keep"                    # or top_up
+    cannot_link = "pairs.csv"
+    leaving = "closing.csv"
+    feedback = "feedback.csv"        # the map's clinic_id,proposed_cluster,comment
+    current = "assignments.csv"      # current clusters: clinic_id,cluster_id
+
+    [plan]
+    mode = "plan"                    # or replan
+    seed = 0
+
+Every problem (unknown section or key, wrong type, value out of range) is reported at
+once, naming the file and the key.  Flags given on the command line override the file;
+:func:`config_toml` writes the effective settings beside the outputs.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from planner.core.errors import Problem, ValidationError
+
+__all__ = ["DEFAULTS", "SCHEMA", "config_toml", "load_config", "merge_settings"]
+
+_PATH, _STR, _INT, _NUM, _BOOL, _MAP = "path", "text", "whole number", "number", "true/false", "map"
+
+#: section -> key -> (kind, setting name, allowed values or None).
+SCHEMA: dict[str, dict[str, tuple[str, str, tuple[Any, ...] | None]]] = {
+    "input": {
+        "clinics": (_PATH, "clinics", None),
+        "patients": (_PATH, "patients", None),
+        "land": (_PATH, "land", None),
+        "links": (_PATH, "links", None),
+        "patients_per_gp": (_INT, "patients_per_gp", None),
+        "columns": (_MAP, "columns", None),
+    },
+    "rules": {
+        "min_patients": (_INT, "min_patients", None),
+        "min_doctors": (_INT, "min_doctors", None),
+        "max_patients": (_INT, "max_patients", None),
+        "max_hard": (_BOOL, "max_hard", None),
+        "link_max_km": (_NUM, "link_max_km", None),
+    },
+    "boundaries": {
+        "mode": (_STR, "boundaries", ("auto", "none", "region", "municipality")),
+        "municipalities": (_PATH, "municipalities", None),
+        "municipality_key": (_STR, "municipality_key", None),
+        "regions": (_PATH, "regions", None),
+        "region_key": (_STR, "region_key", None),
+    },
+    "choices": {
+        "lock": (_STR, "lock", ("keep", "top_up")),
+        "cannot_link": (_PATH, "cannot_link", None),
+        "leaving": (_PATH, "leaving", None),
+        "feedback": (_PATH, "choices", None),
+        "current": (_PATH, "current", None),
+    },
+    "plan": {
+        "mode": (_STR, "mode", ("plan", "replan")),
+        "method": (_STR, "method", None),
+        "seed": (_INT, "seed", None),
+        "time_limit": (_NUM, "time_limit", None),
+    },
+    "output": {
+        "out": (_PATH, "out", None),
+        "lang": (_STR, "lang", ("en", "da")),
+        "map": (_BOOL, "map", None),
+    },
+}
+
+#: Settings used when neither the file nor a flag gives one.
+DEFAULTS: dict[str, Any] = {
+    "min_patients": 30_000,
+    "max_hard": False,
+    "link_max_km": 60.0,
+    "boundaries": "auto",
+    "lock": "keep",
+    "mode": "plan",
+    "method": "grow",
+    "seed": 0,
+    "out": "out",
+    "lang": "en",
+    "map": True,
+    "columns": {},
+}
+
+_COLUMN_KEYS = (
+    "clinic_id", "name", "lat", "lon", "patients", "doctors", "municipality", "region",
+)  # fmt: skip
+
+
+def _check(kind: str, value: Any, allowed: tuple[Any, ...] | None) -> str | None:
+    """What is wrong with a value, or None."""
+    ok = {
+        _PATH: isinstance(value, str) and value.strip() != "",
+        _STR: isinstance(value, str) and value.strip() != "",
+        _INT: isinstance(value, int) and not isinstance(value, bool) and value >= 0,
+        _NUM: isinstance(value, int | float) and not isinstance(value, bool) and value > 0,
+        _BOOL: isinstance(value, bool),
+        _MAP: isinstance(value, dict),
+    }[kind]
+    if not ok:
+        return f"must be a {'positive ' if kind == _NUM else ''}{kind}, got {value!r}"
+    if allowed is not None and value not in allowed:
+        return f"must be one of {', '.join(map(str, allowed))}, got {value!r}"
+    return None
+
+
+def _columns(value: dict[str, Any], source: str) -> list[Problem]:
+    problems = []
+    for key, col in value.items():
+        where = f"input.columns.{key}"
+        if key not in _COLUMN_KEYS:
+            msg = f"unknown column '{key}'; known: {', '.join(_COLUMN_KEYS)}"
+            problems.append(Problem(source, None, where, msg))
+        elif not isinstance(col, str) or not col.strip():
+            problems.append(Problem(source, None, where, f"must be a column name, got {col!r}"))
+    return problems
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read and check a configuration file.
+
+    Parameters
+    ----------
+    path
+        A TOML file laid out as in this module's description.
+
+    Returns
+    -------
+    dict
+        Setting name -> value, only for the keys the file gives; paths are made relative
+        to the current directory (they are written relative to the file).
+
+    Raises
+    ------
+    ValidationError
+        Every problem at once, each naming the file and the key (``section.key``).
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValidationError([Problem(source, None, None, "file not found")]) from None
+    except IsADirectoryError:
+        msg = "is a directory, not a TOML file"
+        raise ValidationError([Problem(source, None, None, msg)]) from None
+    except OSError as exc:
+        msg = f"cannot read the file: {exc.strerror or exc}"
+        raise ValidationError([Problem(source, None, None, msg)]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationError([Problem(source, None, None, f"not valid TOML: {exc}")]) from None
+    problems: list[Problem] = []
+    settings: dict[str, Any] = {}
+    for section, body in data.items():
+        if section not in SCHEMA:
+            msg = f"unknown section [{section}]; known: {', '.join(SCHEMA)}"
+            problems.append(Problem(source, None, section, msg))
+            continue
+        if not isinstance(body, dict):
+            problems.append(Problem(source, None, section, "must be a [section] of keys"))
+            continue
+        for key, value in body.items():
+            where = f"{section}.{key}"
+            if key not in SCHEMA[section]:
+                known = ", ".join(SCHEMA[section])
+                msg = f"unknown key '{key}' in [{section}]; known: {known}"
+                problems.append(Problem(source, None, where, msg))
+                continue
+            kind, name, allowed = SCHEMA[section][key]
+            wrong = _check(kind, value, allowed)
+            if wrong:
+                problems.append(Problem(source, None, where, wrong))
+                continue
+            if kind == _MAP:
+                problems += _columns(value, source)
+            settings[name] = str(path.parent / value) if kind == _PATH else value
+    if problems:
+        raise ValidationError(problems)
+    return settings
+
+
+def merge_settings(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """Later layers override earlier ones; ``None`` means "not given" and is skipped.
+
+    >>> merge_settings({"seed": 0, "lang": "en"}, {"seed": 5}, {"seed": None, "lang": "da"})
+    {'seed': 5, 'lang': 'da'}
+    """
+    out: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in layer.items():
+            if value is None:
+                continue
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = {**out[key], **value}
+            else:
+                out[key] = value
+    return out
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def _path_from(value: Any, base: str | Path | None) -> str:
+    """A path as seen from ``base`` (the directory the TOML file goes in), or as given."""
+    if base is None:
+        return str(value)
+    target = Path(value).absolute()
+    try:
+        return Path(os.path.relpath(target, Path(base).absolute())).as_posix()
+    except ValueError:  # another drive (Windows): only an absolute path works
+        return str(target)
+
+
+def config_toml(
+    settings: Mapping[str, Any], *, header: str = "", base: str | Path | None = None
+) -> str:
+    """The settings as a TOML file that :func:`load_config` reads back.
+
+    Paths are written as given, or, with ``base`` (the directory the file is written in),
+    relative to it, so that :func:`load_config` (which reads paths relative to the file)
+    finds the same files wherever the planner ran.
+
+    >>> print(config_toml({"min_patients": 25000, "lock": "top_up"}).strip())
+    [rules]
+    min_patients = 25000
+    <BLANKLINE>
+    [choices]
+    lock = "top_up"
+    """
+    lines = [f"# {line}" for line in header.splitlines()]
+    for section, keys in SCHEMA.items():
+        body = []
+        tables = []
+        for key, (kind, name, _) in keys.items():
+            value = settings.get(name)
+            if value is None or (kind == _MAP and not value):
+                continue
+            if kind == _MAP:
+                tables.append(f"\n[{section}.{key}]")
+                tables += [f"{k} = {_toml_value(v)}" for k, v in value.items()]
+            else:
+                value = _path_from(value, base) if kind == _PATH else value
+                body.append(f"{key} = {_toml_value(value)}")
+        if body or tables:
+            lines += [*([""] if lines else []), f"[{section}]", *body, *tables]
+    return "\n".join(lines) + "\n"

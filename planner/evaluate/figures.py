@@ -1,0 +1,218 @@
+"""Per-cluster facts and the reasons a clinic was left out."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.core.reasons import Reason, code_of
+from planner.core.rules import (
+    BUDGET_MIN_PER_CLUSTER_DKK,
+    BUDGET_PER_GP_STARTUP_DKK,
+    BUDGET_PER_PATIENT_DKK,
+    Rules,
+)
+from planner.evaluate.checks import cluster_figures
+from planner.solve import Instance
+
+__all__ = ["annual_budget", "cluster_table", "coordinator", "territory_holders"]
+
+CLUSTER_COLUMNS = [
+    "cluster_id",
+    "patients",
+    "doctors",
+    "clinics",
+    "municipalities",
+    "regions",
+    "meeting_clinic_id",
+    "meeting_clinic",
+    "coordinator_clinic_id",
+    "coordinator_clinic",
+    "mean_gp_km",
+    "farthest_km",
+    "diameter_km",
+    "budget_dkk",
+    "startup_dkk",
+    "status",
+    "size_note",
+    "crossings",
+    "size_note_code",
+    "crossings_code",
+]
+
+#: The coordinator's clinic is the biggest practice whose GPs' travel to meetings is
+#: within this share of the least possible.
+COORDINATOR_SLACK = 0.10
+
+
+def annual_budget(patients: int) -> float:
+    """Annual funding of a cluster: 4.20 kr per patient, at least 125,000 kr.
+
+    >>> annual_budget(30_000), annual_budget(10_000)
+    (126000.0, 125000.0)
+    """
+    return round(max(BUDGET_PER_PATIENT_DKK * patients, BUDGET_MIN_PER_CLUSTER_DKK), 2)
+
+
+def _status(patients: int, doctors: int, rules: Rules) -> tuple[str, Reason | None]:
+    """Status (``ok``, ``below minimum``, ``above maximum``) and a note on the size."""
+    if not rules.big_enough(patients, doctors):
+        return "below minimum", Reason("below_min", {"patients": rules.min_patients})
+    if rules.too_big(patients):
+        return "above maximum", Reason("above_max", {"patients": rules.max_patients})
+    if rules.max_patients is not None and patients > rules.max_patients:
+        return "ok", Reason("above_soft_max", {"patients": rules.max_patients})
+    if patients < rules.min_patients:
+        return "ok", Reason("meets_by_gps", {"gps": int(doctors)})
+    return "ok", None
+
+
+def coordinator(nodes: np.ndarray, xy: np.ndarray, doctors: np.ndarray) -> int:
+    """The coordinator's clinic: most central by GPs' travel, preferring a bigger practice.
+
+    Among the clinics whose GP-weighted travel to them is within 10 % of the least (the
+    meeting clinic's), the one with the most GPs; ties go to the more central.
+
+    >>> xy = np.array([[0.0, 0], [1_000, 0], [2_000, 0]])
+    >>> int(coordinator(np.arange(3), xy, np.array([1, 1, 6])))
+    2
+    """
+    pts = xy[nodes]
+    gp = np.maximum(doctors[nodes].astype(float), 1e-9)
+    dist = np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1])
+    travel = dist @ gp
+    ok = np.flatnonzero(travel <= travel.min() * (1 + COORDINATOR_SLACK) + 1e-6)
+    best = min(ok.tolist(), key=lambda k: (-int(doctors[nodes[k]]), float(travel[k]), k))
+    return int(nodes[best])
+
+
+def _ids_for(order: list[int], names: dict[int, str]) -> dict[int, str]:
+    """Locked clusters keep their names; the others are numbered C01, C02, ..."""
+    width = max(2, len(str(len(order))))
+    taken = set(names.values())
+    ids, rank = {}, 0
+    for c in order:
+        if c in names:
+            ids[c] = names[c]
+            continue
+        rank += 1
+        while f"C{rank:0{width}d}" in taken:
+            rank += 1
+        ids[c] = f"C{rank:0{width}d}"
+    return ids
+
+
+def territory_holders(xy: np.ndarray, labels: np.ndarray, patients: np.ndarray) -> np.ndarray:
+    """Which clinics' territories a cluster's area is drawn from, so clusters never overlap.
+
+    Clinics at one site (a health centre) share one territory.  When they belong to
+    different clusters, the territory goes to the cluster with the most patients at the
+    site (ties: the first label); the others keep their clinics but not that area.  A
+    cluster left with no area at all keeps the shared territory (an overlap, but no
+    cluster disappears from the map).
+
+    Parameters
+    ----------
+    xy
+        Clinic coordinates; identical coordinates mean one site.
+    labels
+        Cluster per clinic; a negative label is no cluster.
+    patients
+        Patients per clinic.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for each clinic whose territory belongs to its cluster's area.
+    """
+    labels = np.asarray(labels)
+    keep = labels >= 0
+    _, site = np.unique(np.asarray(xy, dtype=float), axis=0, return_inverse=True)
+    site = site.ravel()
+    shared = np.flatnonzero(np.bincount(site) > 1)
+    for s in shared:
+        at = np.flatnonzero((site == s) & keep)
+        held = np.unique(labels[at])
+        if len(held) < 2:
+            continue
+        weight = [patients[at][labels[at] == c].sum() for c in held]
+        owner = held[int(np.argmax(weight))]
+        keep[at[labels[at] != owner]] = False
+    for c in np.unique(labels[labels >= 0]):
+        mine = labels == c
+        if not keep[mine].any():
+            keep[mine] = True
+    return keep
+
+
+def cluster_table(
+    table: gpd.GeoDataFrame,
+    territories: gpd.GeoSeries,
+    instance: Instance,
+    labels: np.ndarray,
+    rules: Rules,
+    *,
+    names: dict[int, str] | None = None,
+    crossings: dict[int, Reason] | None = None,
+) -> tuple[gpd.GeoDataFrame, dict[int, str]]:
+    """One row per cluster with its territory, and the id given to each label.
+
+    Clusters are numbered north to south (then west to east) by their patient-weighted
+    centre, so ids read naturally on a map and do not depend on the solver's numbering.
+    Clusters named in ``names`` (locked or current clusters) keep their names.
+    ``crossings`` gives, by label, why a cluster crosses a municipality boundary.
+    """
+    used = np.unique(labels[labels >= 0])
+    w = instance.patients.astype(float) + 1.0
+    centres = {
+        int(c): np.average(instance.xy[labels == c], axis=0, weights=w[labels == c]) for c in used
+    }
+    order = sorted(used.tolist(), key=lambda c: (-round(centres[c][1]), round(centres[c][0])))
+    ids = _ids_for(order, names or {})
+    clinic_names = table["name"].astype(str).to_numpy()
+    clinic_ids = table["clinic_id"].astype(str).to_numpy()
+    holds = territory_holders(instance.xy, labels, instance.patients)
+    rows = []
+    for c in order:
+        nodes = np.flatnonzero(labels == c)
+        fig = cluster_figures(nodes, instance.xy, instance.patients, instance.doctors)
+        boss = coordinator(nodes, instance.xy, instance.doctors)
+        status, note = _status(fig.patients, fig.doctors, rules)
+        crossing = (crossings or {}).get(int(c))
+        rows.append(
+            {
+                "cluster_id": ids[c],
+                "patients": fig.patients,
+                "doctors": fig.doctors,
+                "clinics": fig.clinics,
+                "municipalities": _areas(table, "municipality", nodes),
+                "regions": _areas(table, "region", nodes),
+                "meeting_clinic_id": clinic_ids[fig.meeting],
+                "meeting_clinic": clinic_names[fig.meeting],
+                "coordinator_clinic_id": clinic_ids[boss],
+                "coordinator_clinic": clinic_names[boss],
+                "mean_gp_km": round(fig.mean_gp_km, 2),
+                "farthest_km": round(fig.max_km, 2),
+                "diameter_km": round(fig.diameter_km, 2),
+                "budget_dkk": annual_budget(fig.patients),
+                "startup_dkk": round(BUDGET_PER_GP_STARTUP_DKK * fig.doctors, 2),
+                "status": status,
+                "size_note": note.text("en") if note else "",
+                "crossings": crossing.text("en") if crossing else "",
+                "size_note_code": code_of(note),
+                "crossings_code": code_of(crossing),
+                "geometry": shapely.union_all(
+                    territories.iloc[nodes[holds[nodes]]].to_numpy(), grid_size=0.01
+                ),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=[*CLUSTER_COLUMNS, "geometry"])
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=table.crs), ids
+
+
+def _areas(table: gpd.GeoDataFrame, column: str, nodes: np.ndarray) -> str:
+    if column not in table.columns:
+        return ""
+    return "; ".join(sorted(set(table[column].iloc[nodes].astype(str)) - {""}))

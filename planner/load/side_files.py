@@ -1,0 +1,166 @@
+"""Reading the small side files: links, pairs kept apart, clinics closing, map feedback.
+
+Each reader returns plain Python values and raises one
+:class:`~planner.core.errors.ValidationError` naming the file, row and column of every problem.
+Files are read with :func:`planner.load.readers.read_table`, so encodings and separators are
+detected as for the clinic table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from planner.choices.model import Choices, ordered_pair, parse_flag
+from planner.core.errors import Problem, ValidationError
+from planner.load.readers import read_table
+
+__all__ = ["read_cannot_link", "read_current", "read_feedback", "read_leaving", "read_links"]
+
+_COST_COLUMNS = ("travel_minutes", "travel", "minutes", "cost")
+
+
+def _column(table: pd.DataFrame, *names: str) -> str | None:
+    lower = {str(c).strip().casefold(): str(c) for c in table.columns}
+    for name in names:
+        if name in lower:
+            return lower[name]
+    return None
+
+
+def _need(table: pd.DataFrame, source: str, *names: str) -> list[str]:
+    found, problems = [], []
+    for name in names:
+        col = _column(table, name)
+        if col is None:
+            cols = ", ".join(map(str, table.columns))
+            problems.append(
+                Problem(source, None, name, f"column '{name}' is missing; columns present: {cols}")
+            )
+        found.append(col or "")
+    if problems:
+        raise ValidationError(problems)
+    return found
+
+
+def _ids(
+    table: pd.DataFrame, col: str, source: str, known: set[str] | None, problems: list[Problem]
+) -> list[str]:
+    first = int(table.attrs.get("first_row", 2))
+    out = []
+    for row, value in enumerate(table[col].astype(str).str.strip().tolist()):
+        if value in ("", "nan"):
+            problems.append(Problem(source, row + first, col, f"{col} is empty"))
+        elif known is not None and value not in known:
+            msg = f"clinic '{value}' is not in the clinic table"
+            problems.append(Problem(source, row + first, col, msg))
+        out.append(value)
+    return out
+
+
+def read_links(
+    path: str | Path, *, known: set[str] | None = None
+) -> list[tuple[str, str, float | None]]:
+    """Links across water: ``clinic_a, clinic_b`` and optionally a travel cost.
+
+    The cost column may be called ``travel_minutes``, ``travel``, ``minutes`` or ``cost``;
+    without one the link's length in km is used.
+    """
+    table = read_table(path)
+    source = str(path)
+    col_a, col_b = _need(table, source, "clinic_a", "clinic_b")
+    cost_col = _column(table, *_COST_COLUMNS)
+    problems: list[Problem] = []
+    a = _ids(table, col_a, source, known, problems)
+    b = _ids(table, col_b, source, known, problems)
+    costs: list[float | None] = [None] * len(table)
+    if cost_col is not None:
+        first = int(table.attrs.get("first_row", 2))
+        for row, cell in enumerate(table[cost_col].astype(str).str.strip().tolist()):
+            if cell in ("", "nan"):
+                continue
+            try:
+                costs[row] = float(cell.replace(",", "."))
+                if costs[row] < 0:  # type: ignore[operator]
+                    raise ValueError
+            except ValueError:
+                msg = f"{cost_col} must be a non-negative number, got '{cell}'"
+                problems.append(Problem(source, row + first, cost_col, msg))
+    if problems:
+        raise ValidationError(problems)
+    return list(zip(a, b, costs, strict=True))
+
+
+def read_cannot_link(path: str | Path, *, known: set[str] | None = None) -> Choices:
+    """Pairs of clinics that must not share a cluster: ``clinic_a, clinic_b``."""
+    table = read_table(path)
+    source = str(path)
+    col_a, col_b = _need(table, source, "clinic_a", "clinic_b")
+    problems: list[Problem] = []
+    a = _ids(table, col_a, source, known, problems)
+    b = _ids(table, col_b, source, known, problems)
+    if problems:
+        raise ValidationError(problems)
+    pairs = tuple(dict.fromkeys(ordered_pair(x, y) for x, y in zip(a, b, strict=True) if x != y))
+    return Choices(cannot_link=pairs)
+
+
+def read_leaving(path: str | Path, *, known: set[str] | None = None) -> Choices:
+    """Clinics closing: a ``clinic_id`` column, and optionally a yes/no ``leaving`` column."""
+    table = read_table(path)
+    source = str(path)
+    (col,) = _need(table, source, "clinic_id")
+    problems: list[Problem] = []
+    ids = _ids(table, col, source, known, problems)
+    flag_col = _column(table, "leaving", "closing")
+    keep = [True] * len(ids)
+    if flag_col is not None:
+        first = int(table.attrs.get("first_row", 2))
+        for row, cell in enumerate(table[flag_col].tolist()):
+            flag = parse_flag(cell)
+            if flag is None:
+                msg = f"{flag_col} must be yes/no, got '{cell}'"
+                problems.append(Problem(source, row + first, flag_col, msg))
+            keep[row] = bool(flag)
+    if problems:
+        raise ValidationError(problems)
+    return Choices(leaving=frozenset(i for i, k in zip(ids, keep, strict=True) if k))
+
+
+def read_feedback(path: str | Path, *, known: set[str] | None = None) -> Choices:
+    """The map's feedback file ``clinic_id,proposed_cluster,comment`` as proposed choices.
+
+    Rows with an empty ``proposed_cluster`` (a comment only) are skipped.
+    """
+    table = read_table(path)
+    source = str(path)
+    col_id, col_cluster = _need(table, source, "clinic_id", "proposed_cluster")
+    problems: list[Problem] = []
+    ids = _ids(table, col_id, source, known, problems)
+    clusters = table[col_cluster].astype(str).str.strip().tolist()
+    if problems:
+        raise ValidationError(problems)
+    proposed = {i: c for i, c in zip(ids, clusters, strict=True) if c not in ("", "nan")}
+    return Choices(proposed=proposed)
+
+
+def read_current(path: str | Path, *, known: set[str] | None = None) -> Choices:
+    """The current clusters, e.g. a previous plan's ``assignments.csv``.
+
+    Columns ``clinic_id`` and ``cluster_id`` (or ``existing_cluster``); an empty cluster
+    means the clinic is in none.
+    """
+    table = read_table(path)
+    source = str(path)
+    (col_id,) = _need(table, source, "clinic_id")
+    col_cluster = _column(table, "existing_cluster", "cluster_id")
+    if col_cluster is None:
+        _need(table, source, "cluster_id")
+    problems: list[Problem] = []
+    ids = _ids(table, col_id, source, known, problems)
+    if problems:
+        raise ValidationError(problems)
+    clusters = table[col_cluster].astype(str).str.strip().tolist()
+    existing = {i: c for i, c in zip(ids, clusters, strict=True) if c not in ("", "nan")}
+    return Choices(existing=existing)

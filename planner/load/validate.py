@@ -1,0 +1,345 @@
+"""Validating the clinic table: every problem found, reported in one error.
+
+:func:`validate_clinics` checks every cell of a table whose columns already carry the
+planner's canonical names (see :func:`planner.load.readers.apply_column_map`) and either raises one
+:class:`~planner.core.errors.ValidationError` listing all problems or returns a clean
+GeoDataFrame.
+
+Row numbers
+-----------
+Problems name rows as a spreadsheet user sees them: for a CSV the header is row 1, so data row
+``i`` (0-based) is row ``i + 2``, as in Excel.  The number of the first data row is taken from
+``df.attrs['first_row']`` (set by :func:`~planner.load.read_table`: 2 for CSV, 1 for spatial files,
+where feature ``i`` is row ``i + 1``), and is 2 when absent.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable
+from numbers import Integral, Real
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner.core.errors import PlannerError, Problem, ValidationError
+from planner.core.rules import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from planner.load.readers import table_from_geodataframe
+
+__all__ = ["COLUMN_FLAGS", "file_rows", "parse_count", "to_metric", "validate_clinics"]
+
+logger = logging.getLogger(__name__)
+
+#: The command-line flag that names each canonical column in the user's file.
+COLUMN_FLAGS: dict[str, str] = {
+    "clinic_id": "--id-col",
+    "name": "--name-col",
+    "lat": "--lat-col",
+    "lon": "--lon-col",
+    "patients": "--patients-col",
+    "doctors": "--doctors-col",
+    "municipality": "--municipality-col",
+    "region": "--region-col",
+}
+
+_DECIMAL = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+_WHOLE = re.compile(r"^[+-]?\d+([.,]\d+)?$")
+_GROUPED = re.compile(r"^\d{1,3}([.,]\d{3})+$")
+_SPACED = re.compile(r"^\d{1,3}([ \u00a0\u202f]\d{3})+$")
+_RANGES = {"lat": (-90.0, 90.0), "lon": (-180.0, 180.0)}
+
+
+class _CellError(ValueError):
+    """A cell's value is unusable; the message says why."""
+
+
+def _text(value: object) -> str:
+    """A cell as stripped text; missing values are ''."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, Real) and not isinstance(value, bool):
+        number = float(value)
+        if math.isfinite(number) and number.is_integer() and abs(number) < 2**53:
+            return str(int(number))
+    return str(value).strip()
+
+
+def _parse_float(value: object) -> float:
+    """A finite number; text may use a decimal comma ('55,6761')."""
+    if isinstance(value, Real) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        text = _text(value)
+        if text == "":
+            raise _CellError("is empty")
+        if not _DECIMAL.match(text):
+            raise _CellError(f"is not a number: '{text}'")
+        number = float(text.replace(",", "."))
+    if math.isnan(number):
+        raise _CellError("is empty")
+    if not math.isfinite(number):
+        raise _CellError(f"is not a finite number: {number}")
+    return number
+
+
+def _parse_whole(value: object) -> int:
+    """A non-negative whole number: '3000', '3000.0', '3000,0' or '3 000'."""
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        number = float(int(value))
+    elif isinstance(value, Real) and not isinstance(value, bool):
+        number = float(value)
+        if math.isnan(number):
+            raise _CellError("is empty")
+    else:
+        text = _text(value)
+        if text == "":
+            raise _CellError("is empty")
+        if _SPACED.match(text):
+            text = re.sub(r"\s", "", text)
+        if _GROUPED.match(text):
+            raise _CellError(
+                f"is ambiguous: '{text}' could hold a thousands separator; "
+                "write the whole number without separators"
+            )
+        if not _WHOLE.match(text):
+            raise _CellError(f"is not a whole number: '{text}'")
+        number = float(text.replace(",", "."))
+    if not math.isfinite(number) or not number.is_integer():
+        raise _CellError(f"is not a whole number: {value!r}")
+    if number < 0:
+        raise _CellError(f"must not be negative, got {int(number)}")
+    return int(number)
+
+
+def parse_count(value: object) -> int | None:
+    """A patient or GP count as validation reads it, or None when it is not one.
+
+    >>> parse_count("3 000"), parse_count("3000,0"), parse_count(""), parse_count("many")
+    (3000, 3000, None, None)
+    """
+    try:
+        return _parse_whole(value)
+    except _CellError:
+        return None
+
+
+def _parse_coordinate(column: str) -> Callable[[object], float]:
+    low, high = _RANGES[column]
+
+    def parse(value: object) -> float:
+        number = _parse_float(value)
+        if not low <= number <= high:
+            raise _CellError(f"is out of range ({low:g} to {high:g}): {number:g}")
+        return number
+
+    return parse
+
+
+#: Other ways to supply a required column, named in the message when it is missing.
+_ALTERNATIVES = {
+    "doctors": ", or --patients-per-gp N to estimate GPs as patients / N",
+    "patients": ", or --patients FILE to count them from a patient list",
+}
+
+
+def _column_problems(df: pd.DataFrame, source: str) -> list[Problem]:
+    present = [str(c) for c in df.columns]
+    problems = [
+        Problem(source, None, c, f"column '{c}' appears more than once")
+        for c in sorted({c for c in present if present.count(c) > 1})
+    ]
+    for column in REQUIRED_COLUMNS:
+        if column not in present:
+            problems.append(
+                Problem(
+                    source,
+                    None,
+                    column,
+                    f"required column '{column}' is missing; columns present: "
+                    f"{', '.join(present) or '(none)'}; use {COLUMN_FLAGS[column]} "
+                    f"to name the {column} column{_ALTERNATIVES.get(column, '')}",
+                )
+            )
+    if len(df) == 0:
+        problems.append(Problem(source, None, None, "the table has no rows"))
+    return problems
+
+
+def _parse_column(
+    values: pd.Series, column: str, parse: Callable[[object], object], rows: np.ndarray, source: str
+) -> tuple[list[object], list[Problem]]:
+    parsed: list[object] = []
+    problems = []
+    for row, value in zip(rows, values.tolist(), strict=True):
+        try:
+            parsed.append(parse(value))
+        except _CellError as exc:
+            problems.append(Problem(source, int(row), column, f"{column} {exc}"))
+            parsed.append(None)
+    return parsed, problems
+
+
+def _id_problems(ids: list[str], rows: np.ndarray, source: str) -> list[Problem]:
+    problems = []
+    seen: dict[str, list[int]] = {}
+    for clinic_id, row in zip(ids, rows, strict=True):
+        if clinic_id == "":
+            problems.append(Problem(source, int(row), "clinic_id", "clinic_id is empty"))
+        else:
+            seen.setdefault(clinic_id, []).append(int(row))
+    for clinic_id, where in seen.items():
+        listed = ", ".join(str(r) for r in where)
+        problems.extend(
+            Problem(
+                source, row, "clinic_id", f"clinic_id '{clinic_id}' is duplicated (rows {listed})"
+            )
+            for row in where[1:]
+        )
+    return problems
+
+
+def _blank_rows(df: pd.DataFrame) -> np.ndarray:
+    """Rows where every cell is empty (e.g. trailing ';;;;' lines from Excel)."""
+    if df.shape[1] == 0:
+        return np.zeros(len(df), dtype=bool)
+    cells = df.map(_text) if len(df) else df
+    return (cells == "").all(axis=1).to_numpy()
+
+
+def file_rows(df: pd.DataFrame) -> np.ndarray:
+    """The file's row number of each clinic :func:`validate_clinics` keeps, in order."""
+    first_row = int(df.attrs.get("first_row", 1 if isinstance(df, gpd.GeoDataFrame) else 2))
+    if isinstance(df, gpd.GeoDataFrame):
+        df = table_from_geodataframe(df, source=str(df.attrs.get("source", "<clinics>")))
+    return np.flatnonzero(~_blank_rows(df)) + first_row
+
+
+def validate_clinics(df: pd.DataFrame, *, source: str | None = None) -> gpd.GeoDataFrame:
+    """Check a clinic table and return it as clean points.
+
+    Parameters
+    ----------
+    df
+        Clinics with the canonical columns ``clinic_id``, ``name``, ``lat``, ``lon``,
+        ``patients``, ``doctors`` and optionally ``municipality``, ``region``; cells as text
+        (decimal commas accepted) or numbers.  A GeoDataFrame without ``lat``/``lon`` gets
+        them from its geometry.  Never modified.
+    source
+        Name used in problem messages; defaults to ``df.attrs['source']``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, index 0..n-1, columns ``clinic_id`` (str), ``name`` (str; an empty name
+        becomes the clinic id), ``lat``, ``lon`` (float64), ``patients``, ``doctors`` (int64),
+        ``municipality``/``region`` (str) when present, then every other column unchanged,
+        and Point geometry.  Rows whose cells are all empty are dropped.
+
+    Raises
+    ------
+    ValidationError
+        Every problem at once: missing or doubled columns, no rows, empty or duplicated
+        clinic ids, coordinates that are not numbers or out of range, patients or doctors
+        that are empty or not non-negative whole numbers.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"clinic_id": ["A"], "name": [""], "lat": ["55,7"],
+    ...                   "lon": ["12,5"], "patients": ["3000"], "doctors": ["2"]})
+    >>> out = validate_clinics(t)
+    >>> out.loc[0, "name"], int(out.loc[0, "patients"]), str(out.crs)
+    ('A', 3000, 'EPSG:4326')
+    """
+    source = source or str(df.attrs.get("source", "<clinics>"))
+    first_row = int(df.attrs.get("first_row", 1 if isinstance(df, gpd.GeoDataFrame) else 2))
+    if isinstance(df, gpd.GeoDataFrame):
+        df = table_from_geodataframe(df, source=source)
+    problems = _column_problems(df, source)
+    if any("appears more than once" in p.message for p in problems):
+        raise ValidationError(problems)
+    blank = _blank_rows(df)
+    if blank.any():
+        logger.info("%s: ignoring %d empty row(s)", source, int(blank.sum()))
+    table = df.loc[~blank]
+    rows = np.flatnonzero(~blank) + first_row
+    if len(table) == 0 and len(df) > 0:
+        problems.append(Problem(source, None, None, "the table has no rows"))
+
+    parsed: dict[str, list[object]] = {}
+    parsers: dict[str, Callable[[object], object]] = {
+        "lat": _parse_coordinate("lat"),
+        "lon": _parse_coordinate("lon"),
+        "patients": _parse_whole,
+        "doctors": _parse_whole,
+    }
+    if "clinic_id" in table.columns:
+        parsed["clinic_id"] = [_text(v) for v in table["clinic_id"].tolist()]
+        problems += _id_problems(parsed["clinic_id"], rows, source)
+    for column, parse in parsers.items():
+        if column in table.columns:
+            parsed[column], found = _parse_column(table[column], column, parse, rows, source)
+            problems += found
+    if problems:
+        order = {c: i for i, c in enumerate((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS))}
+        problems.sort(key=lambda p: (p.row is not None, p.row or 0, order.get(p.column, 99)))
+        raise ValidationError(problems)
+    return _build(table, parsed, source)
+
+
+def _build(table: pd.DataFrame, parsed: dict[str, list[object]], source: str) -> gpd.GeoDataFrame:
+    ids = parsed["clinic_id"]
+    names = [_text(v) or cid for v, cid in zip(table["name"].tolist(), ids, strict=True)]
+    n_empty = sum(_text(v) == "" for v in table["name"].tolist())
+    if n_empty:
+        logger.info("%s: %d clinic(s) without a name are named by their clinic_id", source, n_empty)
+    columns: dict[str, object] = {
+        "clinic_id": pd.array(ids, dtype=str),
+        "name": pd.array(names, dtype=str),
+        "lat": np.asarray(parsed["lat"], dtype=np.float64),
+        "lon": np.asarray(parsed["lon"], dtype=np.float64),
+        "patients": np.asarray(parsed["patients"], dtype=np.int64),
+        "doctors": np.asarray(parsed["doctors"], dtype=np.int64),
+    }
+    for column in OPTIONAL_COLUMNS:
+        if column in table.columns:
+            columns[column] = pd.array([_text(v) for v in table[column].tolist()], dtype=str)
+    known = {*columns, "geometry"}
+    for column in table.columns:
+        if column not in known:
+            columns[column] = table[column].reset_index(drop=True).copy()
+    geometry = gpd.points_from_xy(columns["lon"], columns["lat"], crs="EPSG:4326")
+    out = gpd.GeoDataFrame(columns, geometry=geometry, crs="EPSG:4326")
+    out.attrs = {"source": source}
+    return out
+
+
+def to_metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Reproject to the UTM zone that fits the data (metres); returns a copy.
+
+    Parameters
+    ----------
+    gdf
+        Any GeoDataFrame with a CRS and at least one geometry.  Not modified.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy in the UTM CRS chosen by :meth:`geopandas.GeoDataFrame.estimate_utm_crs`
+        (from the data's bounds, so the same data always gets the same CRS), e.g.
+        EPSG:32632 for Denmark.
+
+    Raises
+    ------
+    PlannerError
+        The frame has no CRS or no geometry.
+    """
+    if gdf.crs is None:
+        raise PlannerError("the clinics have no coordinate reference system")
+    if len(gdf) == 0 or gdf.geometry.is_empty.all():
+        raise PlannerError("cannot choose a metric CRS for an empty table")
+    crs = gdf.estimate_utm_crs()
+    logger.debug("reprojecting to %s", crs.to_string())
+    return gdf.to_crs(crs)

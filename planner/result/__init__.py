@@ -1,0 +1,1 @@
+"""Stage 6, result: the one frozen :class:`PlanResult` and its assembly."""

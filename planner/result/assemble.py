@@ -1,0 +1,251 @@
+"""From labels to a :class:`~planner.result.PlanResult`: tables, reasons, changes, metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.choices.model import Choices
+from planner.choices.outcome import Solved
+from planner.core.adjacency import Adjacency
+from planner.core.reasons import Reason, code_of
+from planner.core.rules import Rules
+from planner.evaluate.checks import compactness, part_upper_bound, tight_upper_bound, upper_bound
+from planner.evaluate.explain import explain_left_out
+from planner.evaluate.figures import cluster_table
+from planner.geography.boundaries import Units, crossing_reason_values
+from planner.geography.territories import Geography
+from planner.result.plan_result import PlanResult
+from planner.solve import Instance
+
+__all__ = ["Run", "assemble"]
+
+CONFLICT_COLUMNS = ["kind", "clinics", "detail", "detail_code"]
+CHANGE_COLUMNS = ["clinic_id", "name", "patients", "doctors", "from_cluster", "to_cluster"]
+INFEASIBLE_COLUMNS = [
+    "part", "clinics", "patients", "doctors", "why", "fixes", "why_code", "fixes_code",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Run:
+    """Everything one planning run produced, before it becomes a result."""
+
+    table: gpd.GeoDataFrame  # every clinic, metric CRS
+    active: np.ndarray  # positions in ``table`` of the clinics planned (not closing)
+    geo: Geography  # on the active clinics
+    units: Units
+    solved: Solved
+    choices: Choices
+    rules: Rules
+    seed: int
+    method: str
+    mode: str
+
+
+def _full_graph(run: Run) -> tuple[nx.Graph, gpd.GeoSeries]:
+    n = len(run.table)
+    graph = nx.relabel_nodes(run.geo.graph, dict(enumerate(run.active.tolist())), copy=True)
+    graph.add_nodes_from(range(n))
+    graph = nx.Graph(graph.subgraph(range(n)))
+    pieces = np.array([shapely.Polygon()] * n, dtype=object)
+    pieces[run.active] = run.geo.territories.to_numpy()
+    territories = gpd.GeoSeries(pieces, index=run.table.index, crs=run.table.crs)
+    return graph, territories
+
+
+def _area(table: pd.DataFrame, column: str) -> np.ndarray | None:
+    return table[column].astype(str).to_numpy() if column in table.columns else None
+
+
+def _reasons(
+    run: Run, labels: np.ndarray, instance: Instance
+) -> tuple[list[Reason | None], pd.DataFrame]:
+    """A reason per clinic left out, and the infeasible parts explained."""
+    table = run.table
+    reasons: list[Reason | None] = [None] * len(table)
+    for i in np.flatnonzero(~np.isin(np.arange(len(table)), run.active)):
+        reasons[int(i)] = Reason("closing")
+    for k, why in run.solved.reasons.items():
+        reasons[int(run.active[k])] = why
+    sub = table.iloc[run.active]
+    parts = explain_left_out(
+        run.solved.labels,
+        run.units.adjacency,
+        run.geo.adjacency,
+        instance.patients[run.active],
+        instance.doctors[run.active],
+        instance.xy[run.active],
+        sub["clinic_id"].astype(str).tolist(),
+        sub["name"].astype(str).tolist(),
+        run.rules,
+        municipality=_area(sub, "municipality"),
+        region=_area(sub, "region") if run.units.mode != "none" else None,
+    )
+    rows = []
+    for part in parts:
+        for k in part.clinics:
+            if not reasons[int(run.active[k])]:
+                reasons[int(run.active[k])] = part.reason
+        ids = sub["clinic_id"].astype(str).to_numpy()[list(part.clinics)]
+        rows.append(
+            {
+                "part": part.name,
+                "clinics": "; ".join(ids.tolist()),
+                "patients": part.patients,
+                "doctors": part.doctors,
+                "why": part.why,
+                "fixes": "; or ".join(part.fixes),
+                "why_code": part.why_reason.code(),
+                "fixes_code": _codes(part.fix_reasons),
+            }
+        )
+    return reasons, pd.DataFrame(rows, columns=INFEASIBLE_COLUMNS)
+
+
+def _codes(reasons: tuple[Reason, ...]) -> str:
+    """Codes of a list of reasons: one JSON list."""
+    return "[" + ", ".join(r.code() for r in reasons) + "]"
+
+
+def _changes(run: Run, clinics: pd.DataFrame) -> pd.DataFrame:
+    """Clinics that leave their current cluster or join one (only when clusters are given)."""
+    if not run.choices.existing:
+        return pd.DataFrame(columns=CHANGE_COLUMNS)
+    frame = pd.DataFrame(clinics[["clinic_id", "name", "patients", "doctors"]])
+    frame["from_cluster"] = clinics["current_cluster"].to_numpy()
+    frame["to_cluster"] = clinics["cluster_id"].fillna("").astype(str).to_numpy()
+    current = set(run.choices.existing.values())
+    differs = frame["from_cluster"] != frame["to_cluster"]
+    # A clinic without a current cluster counts only when it joins a current cluster.
+    counted = (frame["from_cluster"] != "") | frame["to_cluster"].isin(current)
+    moved = frame[differs & counted]
+    return moved.reset_index(drop=True)[CHANGE_COLUMNS]
+
+
+def _crossings(run: Run) -> dict[int, Reason]:
+    sub = run.table.iloc[run.active]
+    labels = run.solved.labels
+    found = crossing_reason_values(labels, _area(sub, "municipality"), run.units)
+    if run.mode != "replan" or run.units.mode != "municipality":
+        return found
+    # Re-planning makes no crossing between planning units: one it has comes from the current
+    # plan, or from a reviewer's proposal that moved a clinic across.
+    unit = run.units.unit
+    ids = sub["clinic_id"].astype(str).to_numpy()
+    proposed = np.isin(ids, list(run.choices.proposed))
+    out = {}
+    for c, why in found.items():
+        mine = labels == c
+        if len(set(unit[mine].tolist())) == 1:
+            out[c] = why
+        elif proposed[mine].any():
+            out[c] = Reason("kept_proposal", {"clinics": ", ".join(sorted(ids[mine & proposed]))})
+        else:
+            out[c] = Reason("kept_current")
+    return out
+
+
+def _with_changes(clusters: gpd.GeoDataFrame, changes: pd.DataFrame) -> gpd.GeoDataFrame:
+    gained = changes.groupby("to_cluster")["patients"].sum()
+    lost = changes.groupby("from_cluster")["patients"].sum()
+    out = clusters.copy()
+    out["patients_gained"] = out["cluster_id"].map(gained).fillna(0).astype(int)
+    out["patients_lost"] = out["cluster_id"].map(lost).fillna(0).astype(int)
+    out["patients_before"] = out["patients"] - out["patients_gained"] + out["patients_lost"]
+    return out
+
+
+def assemble(run: Run) -> PlanResult:
+    """Build the result of a run: clinics, clusters, left-out reasons, conflicts, changes."""
+    table, n = run.table, len(run.table)
+    labels = np.full(n, -1, dtype=np.int64)
+    labels[run.active] = run.solved.labels
+    graph, territories = _full_graph(run)
+    xy = np.column_stack([table.geometry.x, table.geometry.y])
+    instance = Instance.from_arrays(
+        Adjacency.from_networkx(graph),
+        table["patients"].to_numpy(),
+        xy,
+        table["doctors"].to_numpy(),
+    )
+    clusters, ids = cluster_table(
+        table, territories, instance, labels, run.rules,
+        names=run.solved.names, crossings=_crossings(run),
+    )  # fmt: skip
+    clinics = table.copy()
+    clinics["cluster_id"] = [ids[c] if c >= 0 else None for c in labels]
+    clinics["status"] = np.where(labels >= 0, "clustered", "left out")
+    reasons, infeasible = _reasons(run, labels, instance)
+    clinics["reason"] = [r.text("en") if r else "" for r in reasons]
+    clinics["reason_code"] = [code_of(r) for r in reasons]
+    if run.choices.existing:
+        current = clinics["clinic_id"].astype(str).map(run.choices.existing)
+        clinics["current_cluster"] = current.fillna("").astype(str)
+    changes = _changes(run, clinics)
+    if run.mode == "replan":
+        clusters = _with_changes(clusters, changes)
+    unassigned = pd.DataFrame(
+        clinics.loc[labels < 0, ["clinic_id", "name", "patients", "reason", "reason_code"]]
+    ).reset_index(drop=True)
+    conflicts = pd.DataFrame(
+        [(c.kind, c.clinics, c.detail, code_of(c.why)) for c in run.solved.conflicts]
+        + [("boundary", "", why.text("en"), why.code()) for why in run.units.conflicts],
+        columns=CONFLICT_COLUMNS,
+    )
+    metrics = _metrics(run, instance, labels, clusters, unassigned)
+    metrics.update(conflicts=len(conflicts), moves=len(changes))
+    return PlanResult(
+        clinics=clinics,
+        clusters=clusters,
+        unassigned=unassigned,
+        links=run.geo.links,
+        territories=territories,
+        graph=graph,
+        labels=labels,
+        metrics=metrics,
+        rules=run.rules,
+        seed=run.seed,
+        method=run.method,
+        conflicts=conflicts,
+        changes=changes,
+        infeasible=infeasible,
+    )
+
+
+def _metrics(
+    run: Run,
+    instance: Instance,
+    labels: np.ndarray,
+    clusters: gpd.GeoDataFrame,
+    unassigned: pd.DataFrame,
+) -> dict[str, Any]:
+    active_patients = instance.patients[run.active]
+    active_doctors = instance.doctors[run.active]
+    adjacency = run.units.adjacency
+    parts = part_upper_bound(adjacency, active_patients, run.rules, active_doctors)
+    bound = tight_upper_bound(adjacency, active_patients, run.rules, active_doctors)
+    metrics: dict[str, Any] = {
+        "clinics": len(run.table),
+        "patients": int(instance.patients.sum()),
+        "doctors": int(instance.doctors.sum()),
+        "clusters": len(clusters),
+        "clinics_left_out": len(unassigned),
+        "patients_left_out": int(unassigned["patients"].sum()),
+        "clinics_closing": len(run.table) - len(run.active),
+        "upper_bound": upper_bound(active_patients, run.rules, active_doctors),
+        "upper_bound_parts": parts,
+        "upper_bound_tight": bound,
+        "links": len(run.geo.links),
+        "boundaries": run.units.mode,
+        "clusters_crossing_municipality": int((clusters["crossings"] != "").sum()),
+        **compactness(labels, instance.xy, instance.patients, instance.doctors),
+    }
+    metrics["share_of_bound"] = round(len(clusters) / bound, 4) if bound else 1.0
+    return metrics

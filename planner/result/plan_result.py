@@ -1,0 +1,108 @@
+"""The outcome of a planning run: one frozen object every output is drawn from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from planner.core.rules import Rules
+
+__all__ = ["PlanResult"]
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A proposal: which clinic goes in which cluster, and everything said about it.
+
+    Attributes
+    ----------
+    clinics
+        The validated clinics (metric CRS) with ``cluster_id`` (``None`` when left out),
+        ``status`` (``"clustered"`` or ``"left out"``) and ``reason`` (``"closing"`` for a
+        clinic closing); ``current_cluster`` (str, ``""`` when none) when existing
+        clusters were given.
+    clusters
+        One row per cluster, its territory as geometry (metric CRS) and its figures:
+        ``cluster_id, patients, doctors, clinics, municipalities, regions,
+        meeting_clinic_id, meeting_clinic, coordinator_clinic_id, coordinator_clinic,
+        mean_gp_km, farthest_km, diameter_km, budget_dkk, startup_dkk, status,
+        size_note, crossings`` (why the cluster crosses a municipality boundary, ``""``
+        when it does not); when re-planning also ``patients_gained, patients_lost,
+        patients_before``.
+    unassigned
+        Clinics in no cluster: ``clinic_id, name, patients, reason``.
+    links
+        Links across water used by the contiguity graph (metric CRS).
+    territories
+        Territory polygon of every clinic (metric CRS), indexed like ``clinics``.
+    graph
+        The contiguity graph on clinic positions (edges carry ``kind``: ``border``,
+        ``site`` or ``link``).
+    labels
+        Cluster position per clinic (``-1`` when left out).
+    metrics
+        Plan-wide figures: totals, bounds, compactness, run time.
+    rules
+        The rules the plan was made under.
+    seed
+        The random seed; the same seed and input give the same plan.
+    method
+        The solver used.
+    config
+        The effective configuration of the run (written beside the outputs).
+    conflicts
+        Choices that could not be honoured as asked: ``kind, clinics, detail``.
+    changes
+        Clinics whose cluster differs from their current one (``existing_cluster``):
+        ``clinic_id, name, patients, doctors, from_cluster, to_cluster``.
+    infeasible
+        Parts of the region without a valid cluster: ``part, clinics, patients, doctors,
+        why, fixes`` (the smallest changes that would fix each).
+    """
+
+    clinics: gpd.GeoDataFrame
+    clusters: gpd.GeoDataFrame
+    unassigned: pd.DataFrame
+    links: gpd.GeoDataFrame
+    territories: gpd.GeoSeries
+    graph: nx.Graph
+    labels: np.ndarray
+    metrics: dict[str, Any]
+    rules: Rules
+    seed: int
+    method: str
+    config: dict[str, Any] = field(default_factory=dict)
+    conflicts: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["kind", "clinics", "detail"])
+    )
+    changes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["clinic_id", "name", "patients", "doctors", "from_cluster", "to_cluster"]
+        )
+    )
+    infeasible: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["part", "clinics", "patients", "doctors", "why", "fixes"]
+        )
+    )
+
+    @property
+    def n_clusters(self) -> int:
+        """Number of clusters in the plan."""
+        return len(self.clusters)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every clinic is in a cluster that meets the rules."""
+        return self.unassigned.empty and bool((self.clusters["status"] == "ok").all())
+
+    def assignments(self) -> pd.DataFrame:
+        """``clinic_id, cluster_id`` per clinic (empty cluster id when left out)."""
+        out = self.clinics[["clinic_id", "cluster_id"]].copy()
+        out["cluster_id"] = out["cluster_id"].fillna("")
+        return pd.DataFrame(out)
