@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from planner.core.rules import Rules
+from planner.core.sizes import relabel
 from planner.solve import Instance, get_solver
-from planner.solve.context import relabel
 
 __all__ = ["METHODS", "available", "run_capped"]
 

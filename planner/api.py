@@ -16,13 +16,14 @@ import pandas as pd
 import shapely
 
 from planner.choices.locks import solve_with_choices
-from planner.choices.model import Choices, choices_from_table, unknown_ids
 from planner.choices.outcome import Conflict
-from planner.choices.repair import Sizes
 from planner.choices.replan import replan
+from planner.choices.table import choices_from_table
+from planner.core.choices import Choices, unknown_ids
 from planner.core.errors import PlannerError, Problem, ValidationError
 from planner.core.reasons import Reason
 from planner.core.rules import Rules
+from planner.core.sizes import Sizes
 from planner.geography.areas import assign_areas
 from planner.geography.boundaries import Units, boundary_mode, cut_between, planning_units
 from planner.geography.territories import Geography, build_geography

@@ -5,7 +5,8 @@ import pytest
 from test_boundaries import cluster_of, grid
 
 from planner import ValidationError, plan
-from planner.choices.model import Choices, choices_from_table, parse_flag
+from planner.choices.table import choices_from_table
+from planner.core.choices import Choices, parse_flag
 from planner.load.side_files import read_cannot_link, read_feedback, read_leaving, read_links
 
 

@@ -70,11 +70,9 @@ def test_compactness_is_smaller_for_a_tighter_plan():
 
 
 def test_bounds_count_clusters_valid_by_their_gps():
-    from planner.evaluate.checks import size_bound
-
     rules = Rules(min_patients=30_000, min_doctors=18)
-    assert size_bound(95_000, 40, rules) == 5  # 3 by patients + 2 by GPs, and 95/30+40/18
-    assert size_bound(10_000, 40, rules) == 2
+    assert rules.size_bound(95_000, 40) == 5  # 3 by patients + 2 by GPs, and 95/30+40/18
+    assert rules.size_bound(10_000, 40) == 2
     assert upper_bound(np.array([10_000, 10_000]), rules, np.array([20, 20])) == 2
     assert upper_bound(np.array([10_000, 10_000]), Rules()) == 0
 

@@ -11,7 +11,7 @@ import pytest
 from test_boundaries import grid
 
 from planner import plan
-from planner.choices.model import Choices
+from planner.core.choices import Choices
 from planner.core.i18n import REASONS
 from planner.core.reasons import Reason, decode, format_reason, localise, reason_text
 from planner.core.rules import Rules

@@ -4,10 +4,10 @@ import numpy as np
 from test_boundaries import cluster_of, grid
 
 from planner import Rules, plan
-from planner.choices.model import Choices
 from planner.choices.repair import Sizes
 from planner.choices.replan import replan
 from planner.core.adjacency import Adjacency
+from planner.core.choices import Choices
 from planner.evaluate.checks import check_plan
 
 

@@ -11,7 +11,7 @@ import logging
 import numpy as np
 
 from planner.choices.outcome import Context
-from planner.choices.repair import centres, neighbour_clusters, stays_valid
+from planner.choices.repair import neighbour_clusters, stays_valid
 from planner.core.adjacency import Adjacency
 from planner.core.reasons import Reason
 
@@ -35,7 +35,7 @@ def move_apart(ctx: Context, pinned: np.ndarray) -> None:
     for a, b in pairs:
         if labels[a] < 0 or labels[a] != labels[b]:
             continue
-        cent = centres(labels, sizes.xy, sizes.patients)
+        cent = sizes.centres(labels)
         options = []
         for x in (a, b):
             if pinned[x] or not stays_valid(ctx.adj, labels, np.array([x]), sizes):

@@ -16,12 +16,13 @@ from collections.abc import Callable
 import numpy as np
 
 from planner.choices.apart import cheapest_links, move_apart
-from planner.choices.model import Choices
 from planner.choices.outcome import Conflict, Context, Solved
-from planner.choices.repair import Sizes, centres, compact_labels, neighbour_clusters
+from planner.choices.repair import neighbour_clusters
 from planner.core.adjacency import Adjacency
+from planner.core.choices import Choices
 from planner.core.errors import PlannerError
 from planner.core.reasons import Reason
+from planner.core.sizes import Sizes, relabel_map, weighted_centres
 from planner.evaluate.checks import check_plan
 from planner.solve import Instance
 
@@ -88,9 +89,8 @@ def _top_up(ctx: Context, nodes: list[int], free: np.ndarray) -> list[int]:
         )
         if not frontier:
             break
-        centre = np.average(
-            sizes.xy[members], axis=0, weights=sizes.patients[members].astype(float) + 1.0
-        )
+        weights = sizes.patients[members].astype(float) + 1.0
+        centre = weighted_centres(np.zeros(len(members), int), sizes.xy[members], weights)[0]
         pick = min(frontier, key=lambda j: (float(np.hypot(*(sizes.xy[j] - centre))), j))
         members.append(pick)
         free[pick] = False
@@ -193,13 +193,7 @@ def _contract(ctx: Context, free: np.ndarray, groups: list[list[int]]):
         if free[j] and node[i] != node[j]
     ]
     w = sizes.patients[order].astype(float) + 1.0
-    tot = np.bincount(node[order], weights=w, minlength=k)
-    xy = np.column_stack(
-        [
-            np.bincount(node[order], weights=w * sizes.xy[order, d], minlength=k) / tot
-            for d in (0, 1)
-        ]
-    )
+    xy = weighted_centres(node[order], sizes.xy[order], w, k)
     instance = Instance.from_arrays(
         Adjacency.from_edges(k, edges),
         np.bincount(node[order], weights=sizes.patients[order], minlength=k),
@@ -237,7 +231,7 @@ def _absorb_pockets(ctx: Context, n_locked: int) -> None:
     labels = ctx.out.labels
     pending = [int(i) for i in np.flatnonzero(labels < 0)]
     while pending:
-        cent = centres(labels, ctx.sizes.xy, ctx.sizes.patients)
+        cent = ctx.sizes.centres(labels)
         moved = False
         for i in pending:
             near = [c for c in neighbour_clusters(ctx.adj, labels, np.array([i])) if c < n_locked]
@@ -297,7 +291,7 @@ def solve_with_choices(
     _absorb_pockets(ctx, n_locked)
     move_apart(ctx, pinned)
     cheapest_links(ctx, links or [], pinned)
-    labels, mapping = compact_labels(ctx.out.labels)
+    labels, mapping = relabel_map(ctx.out.labels)
     ctx.out.labels = labels
     ctx.out.names = {mapping[k]: v for k, v in ctx.out.names.items() if k in mapping}
     return ctx.out

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from planner.choices.model import Choices
-from planner.choices.repair import Sizes
 from planner.core.adjacency import Adjacency
+from planner.core.choices import Choices
 from planner.core.reasons import Reason
+from planner.core.sizes import Sizes
 
 __all__ = ["Conflict", "Context", "Solved"]
 

@@ -10,31 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from planner.core.adjacency import Adjacency
-from planner.core.rules import Rules
+from planner.core.sizes import Sizes
 
-__all__ = ["Sizes", "centres", "compact_labels", "neighbour_clusters", "stays_valid"]
-
-
-class Sizes:
-    """Patients, GPs and coordinates per clinic position, with the rules."""
-
-    def __init__(
-        self, patients: np.ndarray, doctors: np.ndarray, xy: np.ndarray, rules: Rules
-    ) -> None:
-        self.patients = np.asarray(patients, dtype=np.int64)
-        self.doctors = np.asarray(doctors, dtype=np.int64)
-        self.xy = np.asarray(xy, dtype=float)
-        self.rules = rules
-
-    def big_enough(self, nodes: np.ndarray) -> bool:
-        """Whether these clinics together meet the size rule."""
-        return self.rules.big_enough(
-            int(self.patients[nodes].sum()), int(self.doctors[nodes].sum())
-        )
-
-    def too_big(self, nodes: np.ndarray) -> bool:
-        """Whether these clinics together break a hard ceiling."""
-        return self.rules.too_big(int(self.patients[nodes].sum()))
+__all__ = ["neighbour_clusters", "stays_valid"]
 
 
 def stays_valid(
@@ -51,25 +29,3 @@ def neighbour_clusters(adjacency: Adjacency, labels: np.ndarray, nodes: np.ndarr
     own = set(labels[nodes].tolist())
     found = {int(labels[j]) for i in nodes for j in adjacency.neighbours(int(i)) if labels[j] >= 0}
     return sorted(found - own)
-
-
-def centres(labels: np.ndarray, xy: np.ndarray, patients: np.ndarray) -> dict[int, np.ndarray]:
-    """Patient-weighted centre of every cluster."""
-    w = np.asarray(patients, dtype=float) + 1.0
-    return {
-        int(c): np.average(xy[labels == c], axis=0, weights=w[labels == c])
-        for c in np.unique(labels[labels >= 0])
-    }
-
-
-def compact_labels(labels: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
-    """Renumber labels ``0..k-1`` in order of first use; ``-1`` stays; returns the map."""
-    out = np.full(len(labels), -1, dtype=np.int64)
-    mapping: dict[int, int] = {}
-    for i, c in enumerate(labels.tolist()):
-        if c < 0:
-            continue
-        if c not in mapping:
-            mapping[c] = len(mapping)
-        out[i] = mapping[c]
-    return out, mapping

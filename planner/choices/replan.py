@@ -21,11 +21,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from planner.choices.model import Choices
 from planner.choices.outcome import Conflict, Solved
-from planner.choices.repair import Sizes, centres, compact_labels, neighbour_clusters, stays_valid
+from planner.choices.repair import neighbour_clusters, stays_valid
 from planner.core.adjacency import Adjacency
+from planner.core.choices import Choices
 from planner.core.reasons import Reason
+from planner.core.sizes import Sizes, relabel_map
 from planner.geography.boundaries import cut_between
 from planner.solve import Instance
 
@@ -128,7 +129,7 @@ def _attach(st: _State, nodes: np.ndarray, banned: int = -2) -> bool:
     """Each clinic joins the neighbouring cluster with the nearest centre, in waves."""
     pending = [int(i) for i in nodes]
     while pending:
-        cent = centres(st.labels, st.sizes.xy, st.sizes.patients)
+        cent = st.sizes.centres(st.labels)
         left, moved = [], False
         for i in pending:
             near = [
@@ -305,7 +306,7 @@ def replan(
     _fix_small(st)
     _split_big(st, solve)
     st.conflicts += [x for c, x in sorted(st.stuck.items()) if not st.big(c)]
-    labels, mapping = compact_labels(st.labels)
+    labels, mapping = relabel_map(st.labels)
     names = {mapping[k]: v for k, v in st.names.items() if k in mapping}
     moved = int((labels >= 0).sum())
     log.info("re-planned %d clinics into %d clusters", moved, len(mapping))

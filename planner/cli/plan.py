@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.api import MODES, plan
-from planner.choices.model import LOCK_MODES, Choices
+from planner.core.choices import LOCK_MODES, Choices
 from planner.core.config import config_toml
 from planner.core.errors import PlannerError
 from planner.core.i18n import LANGUAGES, label, link_key

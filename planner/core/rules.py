@@ -101,6 +101,25 @@ class Rules:
             return True
         return self.min_doctors is not None and doctors >= self.min_doctors
 
+    def size_bound(self, patients: int, doctors: int = 0) -> int:
+        """Most clusters a set of clinics with these totals can hold, by size alone.
+
+        With patients only: ``floor(patients / min_patients)``.  With the GP alternative
+        every cluster has ``p / min_patients + d / min_doctors >= 1``, and at most
+        ``floor(p / min_patients)`` clusters meet the patient rule, ``floor(d / min_doctors)``
+        the GP rule.
+
+        >>> Rules().size_bound(95_000, 40), Rules(min_doctors=18).size_bound(95_000, 40)
+        (3, 5)
+        """
+        t, d = self.min_patients, self.min_doctors
+        by_patients = int(patients) // t
+        if d is None:
+            return by_patients
+        return min(
+            by_patients + int(doctors) // d, (int(patients) * d + int(doctors) * t) // (t * d)
+        )
+
     def too_big(self, patients: int) -> bool:
         """Whether a cluster of this size breaks a *hard* ceiling."""
         return self.max_hard and self.max_patients is not None and patients > self.max_patients

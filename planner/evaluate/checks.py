@@ -12,6 +12,7 @@ import numpy as np
 
 from planner.core.adjacency import Adjacency
 from planner.core.rules import Rules
+from planner.core.sizes import weighted_centres
 
 __all__ = [
     "ClusterFigures",
@@ -20,7 +21,6 @@ __all__ = [
     "cluster_figures",
     "compactness",
     "part_upper_bound",
-    "size_bound",
     "splittable_clusters",
     "tight_upper_bound",
     "upper_bound",
@@ -72,35 +72,14 @@ def check_plan(
     return problems
 
 
-def size_bound(patients: int, doctors: int, rules: Rules) -> int:
-    """Most clusters a set of clinics with these totals can hold, by size alone.
-
-    With patients only: ``floor(patients / min_patients)``.  With the GP alternative
-    every cluster has ``p / min_patients + d / min_doctors >= 1``, and at most
-    ``floor(p / min_patients)`` clusters meet the patient rule, ``floor(d / min_doctors)``
-    the GP rule.
-
-    >>> size_bound(95_000, 40, Rules()), size_bound(95_000, 40, Rules(min_doctors=18))
-    (3, 5)
-    """
-    by_patients = int(patients) // rules.min_patients
-    if rules.min_doctors is None:
-        return by_patients
-    by_gps = int(doctors) // rules.min_doctors
-    mixed = int(patients * rules.min_doctors + doctors * rules.min_patients) // (
-        rules.min_patients * rules.min_doctors
-    )
-    return min(by_patients + by_gps, mixed)
-
-
 def upper_bound(patients: np.ndarray, rules: Rules, doctors: np.ndarray | None = None) -> int:
     """``floor(total patients / min_patients)``: no plan can have more clusters.
 
     With ``rules.min_doctors`` set, pass ``doctors`` for a bound that counts clusters
-    valid by their GPs too (see :func:`size_bound`).
+    valid by their GPs too (see :meth:`Rules.size_bound`).
     """
     gps = 0 if doctors is None else int(np.asarray(doctors).sum())
-    return size_bound(int(np.asarray(patients).sum()), gps, rules)
+    return rules.size_bound(int(np.asarray(patients).sum()), gps)
 
 
 def part_upper_bound(
@@ -113,7 +92,7 @@ def part_upper_bound(
     comp = adjacency.components()
     pat = np.bincount(comp, weights=np.asarray(patients, dtype=float)).round().astype(int)
     gps = np.zeros_like(pat) if doctors is None else np.bincount(comp, weights=doctors).round()
-    return sum(size_bound(int(p), int(g), rules) for p, g in zip(pat, gps, strict=True))
+    return sum(rules.size_bound(int(p), int(g)) for p, g in zip(pat, gps, strict=True))
 
 
 def _set_bound(pat: np.ndarray, gps: np.ndarray, rules: Rules) -> int:
@@ -122,13 +101,13 @@ def _set_bound(pat: np.ndarray, gps: np.ndarray, rules: Rules) -> int:
     A clinic that meets the size rule on its own lies in one cluster, whatever else that
     cluster holds; so at most ``|big| + size_bound(the other clinics)`` clusters fit.
     """
-    plain = size_bound(int(pat.sum()), int(gps.sum()), rules)
+    plain = rules.size_bound(int(pat.sum()), int(gps.sum()))
     big = pat >= rules.min_patients
     if rules.min_doctors is not None:
         big |= gps >= rules.min_doctors
     if not big.any():
         return plain
-    rest = size_bound(int(pat[~big].sum()), int(gps[~big].sum()), rules)
+    rest = rules.size_bound(int(pat[~big].sum()), int(gps[~big].sum()))
     return min(plain, int(big.sum()) + rest)
 
 
@@ -187,7 +166,7 @@ def can_split(
     nodes = np.asarray(nodes, dtype=np.int64)
     pat = np.asarray(patients, dtype=np.int64)[nodes]
     gps = np.zeros_like(pat) if doctors is None else np.asarray(doctors, dtype=np.int64)[nodes]
-    if size_bound(int(pat.sum()), int(gps.sum()), rules) < 2:
+    if rules.size_bound(int(pat.sum()), int(gps.sum())) < 2:
         return False
     m = len(nodes)
     if m > SPLIT_EXACT_MAX:
@@ -285,7 +264,7 @@ def cluster_figures(
     dist = np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1])
     travel = dist @ gp
     m = int(np.argmin(travel))
-    centre = (pts * (pat + 1e-9)[:, None]).sum(axis=0) / (pat.sum() + 1e-9 * len(pat))
+    centre = weighted_centres(np.zeros(len(pts), int), pts, pat + 1e-9)[0]
     to_centre = np.hypot(*(pts - centre).T)
     return ClusterFigures(
         patients=int(pat.sum()),

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.core.instance import Instance
 from planner.core.reasons import Reason, code_of
 from planner.core.rules import (
     BUDGET_MIN_PER_CLUSTER_DKK,
@@ -14,8 +15,8 @@ from planner.core.rules import (
     BUDGET_PER_PATIENT_DKK,
     Rules,
 )
+from planner.core.sizes import weighted_centres
 from planner.evaluate.checks import cluster_figures
-from planner.solve import Instance
 
 __all__ = ["annual_budget", "cluster_table", "coordinator", "territory_holders"]
 
@@ -166,9 +167,8 @@ def cluster_table(
     """
     used = np.unique(labels[labels >= 0])
     w = instance.patients.astype(float) + 1.0
-    centres = {
-        int(c): np.average(instance.xy[labels == c], axis=0, weights=w[labels == c]) for c in used
-    }
+    centre = weighted_centres(labels, instance.xy, w)
+    centres = {int(c): centre[c] for c in used}
     order = sorted(used.tolist(), key=lambda c: (-round(centres[c][1]), round(centres[c][0])))
     ids = _ids_for(order, names or {})
     clinic_names = table["name"].astype(str).to_numpy()

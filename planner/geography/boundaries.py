@@ -21,6 +21,7 @@ from planner.core.adjacency import Adjacency
 from planner.core.errors import PlannerError
 from planner.core.reasons import Reason, names_list
 from planner.core.rules import Rules
+from planner.core.sizes import weighted_centres
 from planner.geography.areas import assign_areas
 
 __all__ = [
@@ -142,11 +143,8 @@ class _Groups:
         self.p = np.bincount(atom, weights=patients, minlength=k)
         self.d = np.bincount(atom, weights=doctors, minlength=k)
         w = patients.astype(float) + 1.0
-        tot = np.bincount(atom, weights=w, minlength=k)
-        self.xy = np.column_stack(
-            [np.bincount(atom, weights=w * xy[:, i], minlength=k) / tot for i in range(2)]
-        )
-        self.w = tot
+        self.xy = weighted_centres(atom, xy, w, k)
+        self.w = np.bincount(atom, weights=w, minlength=k)
 
     def find(self, a: int) -> int:
         while self.parent[a] != a:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.choices.model import Choices, ordered_pair, parse_flag
+from planner.core.choices import Choices, ordered_pair, parse_flag
 from planner.core.errors import Problem, ValidationError
 from planner.load.readers import read_table
 

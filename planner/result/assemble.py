@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.choices.model import Choices
 from planner.choices.outcome import Solved
 from planner.core.adjacency import Adjacency
+from planner.core.choices import Choices
 from planner.core.reasons import Reason, code_of
 from planner.core.rules import Rules
 from planner.evaluate.checks import compactness, part_upper_bound, tight_upper_bound, upper_bound

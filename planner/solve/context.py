@@ -16,7 +16,7 @@ import numpy as np
 from planner.core.instance import Instance
 from planner.core.rules import Rules
 
-__all__ = ["Context", "is_connected", "relabel"]
+__all__ = ["Context", "is_connected"]
 
 
 @dataclass(frozen=True)
@@ -75,17 +75,6 @@ class Context:
             d += gps[i]
         return p, d
 
-    def size_bound(self, patients: int, gps: int) -> int:
-        """Most clusters a set of clinics with these totals can hold, by size alone.
-
-        The same bound as :func:`planner.evaluate.checks.size_bound`: ``patients // min_patients``,
-        or with the GP alternative the least of the patient + GP counts and the mixed count.
-        """
-        t, d = self.rules.min_patients, self.rules.min_doctors
-        if d is None:
-            return patients // t
-        return min(patients // t + gps // d, (patients * d + gps * t) // (t * d))
-
     @cached_property
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Coordinates (km) and GPs (at least 0.001, to weigh travel) as numpy arrays."""
@@ -116,13 +105,3 @@ def is_connected(nbrs: list[list[int]], members: set[int] | frozenset[int]) -> b
                 seen.add(j)
                 stack.append(j)
     return len(seen) == len(members)
-
-
-def relabel(labels: np.ndarray) -> np.ndarray:
-    """Renumber non-negative labels ``0..k-1`` in order of first clinic; keep ``-1``."""
-    out = np.full(len(labels), -1, dtype=np.int64)
-    mapping: dict[int, int] = {}
-    for i, c in enumerate(labels.tolist()):
-        if c >= 0:
-            out[i] = mapping.setdefault(c, len(mapping))
-    return out

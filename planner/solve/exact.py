@@ -27,7 +27,7 @@ import numpy as np
 from planner.core.errors import PlannerError
 from planner.core.instance import Instance, Progress
 from planner.core.rules import Rules
-from planner.solve.context import relabel
+from planner.core.sizes import relabel
 
 __all__ = ["ExactResult", "solve_exact", "solve_exact_with_status"]
 

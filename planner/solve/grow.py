@@ -17,6 +17,7 @@ import numpy as np
 
 from planner.core.instance import Instance, Progress
 from planner.core.rules import Rules
+from planner.core.sizes import weighted_centres
 
 __all__ = ["plan_cost", "solve_grow"]
 
@@ -117,9 +118,7 @@ def plan_cost(instance: Instance, nodes: np.ndarray, labels: np.ndarray) -> floa
     xy = instance.xy[nodes] / 1_000.0
     w = instance.patients[nodes].astype(float) + 1e-9
     k = int(labels.max()) + 1
-    tot = np.bincount(labels, weights=w, minlength=k)
-    cx = np.bincount(labels, weights=w * xy[:, 0], minlength=k) / tot
-    cy = np.bincount(labels, weights=w * xy[:, 1], minlength=k) / tot
+    cx, cy = weighted_centres(labels, xy, w, k).T
     return float(np.sum(w * ((xy[:, 0] - cx[labels]) ** 2 + (xy[:, 1] - cy[labels]) ** 2)))
 
 
@@ -220,10 +219,7 @@ def _absorb(
 ) -> None:
     """Give every enclosed clinic to a neighbouring cluster, nearest centre first."""
     w = size.astype(float) + 1.0
-    lab_nodes = np.flatnonzero(label >= 0)
-    tot = np.bincount(label[lab_nodes], weights=w[lab_nodes], minlength=k)
-    cx = np.bincount(label[lab_nodes], weights=w[lab_nodes] * xy[lab_nodes, 0], minlength=k) / tot
-    cy = np.bincount(label[lab_nodes], weights=w[lab_nodes] * xy[lab_nodes, 1], minlength=k) / tot
+    cx, cy = weighted_centres(label, xy, w, k).T
     pending = sorted(stuck)
     while pending:
         left = []

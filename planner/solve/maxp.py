@@ -174,7 +174,7 @@ def solve_maxp(
             if progress is not None:
                 progress(base + high[0] * size, work, message)
 
-        bound = ctx.size_bound(*ctx.totals(nodes.tolist()))
+        bound = ctx.rules.size_bound(*ctx.totals(nodes.tolist()))
         plan = _solve_part(
             ctx, nodes.tolist(), stream, share, Effort.for_size(len(nodes), effort, bound), report
         )
@@ -222,7 +222,7 @@ def _solve_part(
         for i in nodes:
             plan.add(i, c)
         return plan
-    bound = ctx.size_bound(total_p, total_g)
+    bound = ctx.rules.size_bound(total_p, total_g)
     best: Plan | None = None
     best_key = (0, 0, 0.0)
     travel: Travel | None = None

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.solve.context import Context, relabel
+from planner.core.sizes import relabel
+from planner.solve.context import Context
 
 __all__ = ["FREE", "STUCK", "Plan"]
 

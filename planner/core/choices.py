@@ -1,29 +1,20 @@
-"""Clinics' own choices: locked clusters, groups, pairs kept apart, clinics closing.
+"""Clinics' own choices as one value: locked clusters, groups, pairs kept apart, clinics
+closing, reviewers' proposals.
 
-Choices come from optional columns of the clinic table (``existing_cluster``, ``group``,
-``cannot_link``, ``leaving``) and from files (see :mod:`planner.load.side_files`).  This module
-turns them into one checked :class:`Choices` value; :mod:`planner.choices.locks` applies it around
-the solver.  Every problem is reported at once, naming the file, row and column.
+Choices come from optional columns of the clinic table (read by
+:func:`planner.choices.table.choices_from_table`) and from files (read by
+:mod:`planner.load.side_files`); :mod:`planner.choices.locks` applies them around the
+solver.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-import pandas as pd
-
 from planner.core.errors import Problem, ValidationError
 
-__all__ = [
-    "CHOICE_COLUMNS",
-    "LOCK_MODES",
-    "Choices",
-    "choices_from_table",
-    "ordered_pair",
-    "parse_flag",
-]
+__all__ = ["CHOICE_COLUMNS", "LOCK_MODES", "Choices", "ordered_pair", "parse_flag", "unknown_ids"]
 
 #: Optional clinic-table columns that carry choices.
 CHOICE_COLUMNS = ("existing_cluster", "group", "cannot_link", "leaving")
@@ -32,7 +23,6 @@ LOCK_MODES = ("keep", "top_up")
 
 _TRUE = {"1", "true", "yes", "ja", "y", "j", "x", "closing", "lukker", "sand"}
 _FALSE = {"", "0", "false", "no", "nej", "n", "falsk"}
-_SPLIT = re.compile(r"[;,|\s]+")
 
 
 def parse_flag(value: object) -> bool | None:
@@ -124,73 +114,8 @@ class Choices:
         }
 
 
-def _cells(table: pd.DataFrame, column: str) -> list[str]:
-    values = table[column].tolist()
-    return [
-        "" if v is None or (isinstance(v, float) and v != v) else str(v).strip() for v in values
-    ]
-
-
-def choices_from_table(
-    table: pd.DataFrame, *, source: str = "<clinics>", first_row: int = 2
-) -> Choices:
-    """Read the choice columns of a validated clinic table.
-
-    Parameters
-    ----------
-    table
-        Clinics with ``clinic_id`` and any of :data:`CHOICE_COLUMNS`.  Not modified.
-        ``cannot_link`` holds the ids of clinics the row's clinic must not share a
-        cluster with, separated by ``;``, ``,``, ``|`` or spaces; ``leaving`` is a
-        yes/no cell (``1``, ``true``, ``yes``, ``ja``, ``x``).
-    source, first_row
-        For messages: the file and the row number of the first data row.
-
-    Raises
-    ------
-    ValidationError
-        Every unreadable ``leaving`` cell and every unknown id in ``cannot_link``.
-    """
-    ids = table["clinic_id"].astype(str).tolist()
-    known = set(ids)
-    problems: list[Problem] = []
-    existing: dict[str, str] = {}
-    groups: dict[str, list[str]] = {}
-    pairs: list[tuple[str, str]] = []
-    leaving: set[str] = set()
-    if "existing_cluster" in table.columns:
-        existing = {i: c for i, c in zip(ids, _cells(table, "existing_cluster"), strict=True) if c}
-    if "group" in table.columns:
-        for i, g in zip(ids, _cells(table, "group"), strict=True):
-            if g:
-                groups.setdefault(g, []).append(i)
-    if "cannot_link" in table.columns:
-        for row, (i, cell) in enumerate(zip(ids, _cells(table, "cannot_link"), strict=True)):
-            for other in filter(None, _SPLIT.split(cell)):
-                if other not in known:
-                    msg = f"cannot_link names clinic '{other}', which is not in the table"
-                    problems.append(Problem(source, row + first_row, "cannot_link", msg))
-                elif other != i:
-                    pairs.append(ordered_pair(i, other))
-    if "leaving" in table.columns:
-        for row, (i, cell) in enumerate(zip(ids, table["leaving"].tolist(), strict=True)):
-            flag = parse_flag(cell)
-            if flag is None:
-                msg = f"leaving must be yes/no (1/0, true/false, ja/nej), got '{cell}'"
-                problems.append(Problem(source, row + first_row, "leaving", msg))
-            elif flag:
-                leaving.add(i)
-    if problems:
-        raise ValidationError(problems)
-    return Choices(
-        existing=existing,
-        groups={k: tuple(v) for k, v in groups.items()},
-        cannot_link=tuple(dict.fromkeys(pairs)),
-        leaving=frozenset(leaving),
-    )
-
-
 def ordered_pair(a: str, b: str) -> tuple[str, str]:
+    """The pair in sorted order (a pair kept apart has no direction)."""
     return (a, b) if a <= b else (b, a)
 
 
