@@ -28,7 +28,7 @@ Runner = Callable[[Instance, int, int], np.ndarray]
 def _planner(method: str) -> Runner:
     def run(inst: Instance, threshold: int, seed: int) -> np.ndarray:
         solver = get_solver(method)
-        return solver(inst, Rules(min_patients=threshold), np.random.default_rng(seed))
+        return solver(inst, Rules(min_patients=threshold), np.random.default_rng(seed)).labels
 
     return run
 
@@ -83,7 +83,6 @@ def _pygeoda(kind: str) -> Runner:
 #: name -> (runner, module it needs or None)
 METHODS: dict[str, tuple[Runner, str | None]] = {
     "planner": (_planner("grow"), None),
-    "planner-basic": (_planner("grow-basic"), None),
     "spopt": (_spopt, "spopt"),
     "geoda-greedy": (_pygeoda("greedy"), "pygeoda"),
     "geoda-sa": (_pygeoda("sa"), "pygeoda"),

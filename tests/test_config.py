@@ -8,8 +8,10 @@ from test_boundaries import grid
 from typer.testing import CliRunner
 
 from planner.cli.app import app
-from planner.core.config import DEFAULTS, config_toml, load_config, merge_settings
-from planner.core.errors import ValidationError
+from planner.core.config import config_toml, load_config, merge_settings, request_toml
+from planner.core.errors import PlannerError, ValidationError
+from planner.core.request import OutputOptions, PlanRequest
+from planner.core.rules import Rules
 
 runner = CliRunner()
 
@@ -55,21 +57,59 @@ def test_broken_toml_and_a_missing_file_are_reported(tmp_path):
         load_config(tmp_path / "none.toml")
 
 
+def _defaults():
+    both = {**PlanRequest().settings(), **OutputOptions().settings()}
+    return {k: v for k, v in both.items() if v is not None}
+
+
 def test_flags_override_the_file_and_the_file_overrides_defaults():
-    merged = merge_settings(DEFAULTS, {"min_patients": 25_000, "lang": "da"}, {"lang": "en"})
+    merged = merge_settings(_defaults(), {"min_patients": 25_000, "lang": "da"}, {"lang": "en"})
     assert merged["min_patients"] == 25_000 and merged["lang"] == "en"
     assert merged["seed"] == 0
+    request = PlanRequest().with_settings(merged)
+    assert request.rules.min_patients == 25_000 and request.seed == 0
+    assert OutputOptions().with_settings(merged).lang == "en"
 
 
 def test_the_effective_configuration_reads_back_the_same(tmp_path):
     settings = merge_settings(
-        DEFAULTS, {"min_doctors": 18, "columns": {"name": "navn"}, "time_limit": 2.5}
+        _defaults(), {"min_doctors": 18, "columns": {"name": "navn"}, "time_limit": 2.5}
     )
     path = write(tmp_path / "config.toml", config_toml(settings, header="test"))
     back = load_config(path)
     for key, value in back.items():
         if key != "out":
             assert settings[key] == value, key
+
+
+def test_config_toml_is_the_request_serialised(tmp_path):
+    (tmp_path / "land.geojson").write_text("{}", encoding="utf-8")
+    request = PlanRequest(
+        rules=Rules(min_patients=25_000, min_doctors=18, max_patients=45_000, max_hard=True),
+        clinics=str(tmp_path / "clinics.csv"),
+        land=str(tmp_path / "land.geojson"),
+        columns={"clinic_id": "ydernummer"},
+        boundaries="region",
+        lock="top_up",
+        mode="replan",
+        seed=7,
+        time_limit=3.0,
+    )
+    out = tmp_path / "plan"
+    out.mkdir()
+    text = request_toml(request, OutputOptions(out=str(out), lang="da"), base=out)
+    back = load_config(write(out / "config.toml", text))
+    again = PlanRequest().with_settings(back)
+    assert again == request
+    assert OutputOptions().with_settings(back) == OutputOptions(out=str(out), lang="da")
+
+
+def test_a_request_refuses_words_it_does_not_know():
+    for name, value in (("boundaries", "county"), ("lock", "x"), ("mode", "x"), ("method", "x")):
+        with pytest.raises(PlannerError, match=f"{name} must be one of"):
+            PlanRequest().with_settings({name: value})
+    with pytest.raises(PlannerError, match="unknown setting 'colour'"):
+        PlanRequest().with_settings({"colour": "red"})
 
 
 def test_plan_with_a_config_file_flags_win_and_config_is_written_beside(tmp_path):

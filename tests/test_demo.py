@@ -16,6 +16,7 @@ from planner.demo.region import (
     FILE_NAMES,
     DemoRegion,
     demo_clinics_path,
+    demo_sheet,
     load_demo,
     make_demo_region,
     write_demo_region,
@@ -200,7 +201,7 @@ def test_load_demo_reads_the_committed_table_as_text(region: DemoRegion) -> None
     assert demo_clinics_path() == DATA / "demo_clinics.csv"
     table = load_demo()
     assert tuple(table.columns) == CLINIC_COLUMNS
-    assert table.attrs["source"] == str(demo_clinics_path())
+    assert demo_sheet().source == str(demo_clinics_path())
     assert (table["clinic_id"] == region.clinics["clinic_id"]).all()
     assert (table["patients"].astype(int) == region.clinics["patients"]).all()
 

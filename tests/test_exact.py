@@ -25,7 +25,7 @@ def test_a_four_by_four_grid_is_solved_to_proven_optimality():
 
 def test_the_registered_method_returns_labels():
     inst = grid_instance(2, 3, 10_000)
-    labels = get_solver("exact")(inst, RULES, np.random.default_rng(0), time_limit=5)
+    labels = get_solver("exact")(inst, RULES, np.random.default_rng(0), time_limit=5).labels
     assert check_plan(inst.adjacency, labels, inst.patients, RULES) == []
     assert labels.max() + 1 == 2
 
@@ -45,7 +45,7 @@ def test_the_heuristic_finds_the_optimal_count(seed):
     exact = solve_exact_with_status(
         inst, RULES, np.random.default_rng(seed), time_limit=10, compactness=False
     )
-    heur = get_solver("grow")(inst, RULES, np.random.default_rng(seed))
+    heur = get_solver("grow")(inst, RULES, np.random.default_rng(seed)).labels
     assert check_plan(inst.adjacency, exact.labels, inst.patients, RULES) == []
     assert exact.optimal
     assert heur.max() + 1 == exact.clusters

@@ -16,6 +16,7 @@ from shapely.geometry import Point, Polygon, box
 
 import planner.load.patients as pio
 from planner.core.errors import PlannerError, ValidationError
+from planner.load.common import Sheet
 from planner.load.readers import (
     apply_column_map,
     read_land,
@@ -57,19 +58,20 @@ def test_danish_excel_csv_utf8_bom(tmp_path: Path) -> None:
         "023456;Klinikken Østerbro;55,7061;12,5786;4200;3;",
     ]
     path = write(tmp_path / "klinikker.csv", lines, "utf-8", bom=True)
-    table = read_table(path)
+    sheet = read_table(path)
+    table = sheet.frame
     assert list(table.columns) == ["clinic_id", "name", "lat", "lon", "patients", "doctors"]
     assert table.loc[0, "clinic_id"] == "012345"  # kept as text: the leading zero survives
     assert table.loc[0, "name"] == "Lægehuset Ærø"
     assert table["lat"].tolist() == ["54,8833", "55,7061"]
-    assert table.attrs == {"source": str(path), "first_row": 2}
+    assert (sheet.source, sheet.first_row) == (str(path), 2)
 
 
 def test_cp1252_csv_reads_danish_letters(tmp_path: Path) -> None:
     path = write(tmp_path / "klinikker.csv", DANISH_ROWS, "cp1252")
     with pytest.raises(UnicodeDecodeError):
         path.read_text(encoding="utf-8")
-    table = read_table(path)
+    table = read_table(path).frame
     assert list(table.columns) == DANISH_ROWS[0].split(";")
     assert table["navn"].tolist() == ["Lægehuset Ærø", "Klinikken Østerbro"]
     assert table["kommune"].tolist() == ["Ærø", "København"]
@@ -77,16 +79,16 @@ def test_cp1252_csv_reads_danish_letters(tmp_path: Path) -> None:
 
 def test_comma_tab_and_excel_sep_line(tmp_path: Path) -> None:
     comma = write(tmp_path / "a.csv", ["id,name", '1,"Hansen, Jens"', "2,B"], "utf-8")
-    assert read_table(comma)["name"].tolist() == ["Hansen, Jens", "B"]
+    assert read_table(comma).frame["name"].tolist() == ["Hansen, Jens", "B"]
     tab = write(tmp_path / "a.tsv", ["id\tname", "1\tA;B", "2\tC"], "utf-8")
-    assert read_table(tab)["name"].tolist() == ["A;B", "C"]
+    assert read_table(tab).frame["name"].tolist() == ["A;B", "C"]
     sep = write(tmp_path / "a.txt", ["sep=;", "id;lat", "1;55,5"], "utf-8")
-    assert read_table(sep).to_dict("list") == {"id": ["1"], "lat": ["55,5"]}
+    assert read_table(sep).frame.to_dict("list") == {"id": ["1"], "lat": ["55,5"]}
 
 
 def test_blank_lines_are_kept_so_row_numbers_match(tmp_path: Path) -> None:
     path = write(tmp_path / "a.csv", ["id;x", "1;a", "", "2;b"], "utf-8")
-    assert read_table(path)["id"].tolist() == ["1", "", "2"]
+    assert read_table(path).frame["id"].tolist() == ["1", "", "2"]
 
 
 @pytest.mark.parametrize(
@@ -126,7 +128,7 @@ def test_a_table_without_geometries_given_as_land_or_boundaries(tmp_path: Path) 
 
 def test_pipe_separated_files_read_too(tmp_path: Path) -> None:
     path = write(tmp_path / "a.csv", ["id|name|lat", "1|Hansen, Jens|55,5", "2|B|56"], "utf-8")
-    assert read_table(path).to_dict("list") == {
+    assert read_table(path).frame.to_dict("list") == {
         "id": ["1", "2"],
         "name": ["Hansen, Jens", "B"],
         "lat": ["55,5", "56"],
@@ -149,21 +151,22 @@ def clinic_points(crs: str = "EPSG:4326") -> gpd.GeoDataFrame:
 def test_spatial_points_round_trip(tmp_path: Path, suffix: str, crs: str) -> None:
     path = tmp_path / f"clinics{suffix}"
     clinic_points(crs).to_file(path)
-    table = read_table(path)
+    sheet = read_table(path)
+    table = sheet.frame
     assert not isinstance(table, gpd.GeoDataFrame)
     assert table["clinic_id"].tolist() == ["A", "B"]
     assert table["name"].tolist() == ["Ærø", "Bornholm"]
     np.testing.assert_allclose(table["lat"], [54.8833, 55.1], atol=1e-6)
     np.testing.assert_allclose(table["lon"], [10.4167, 14.9], atol=1e-6)
-    assert table.attrs == {"source": str(path), "first_row": 1}
+    assert (sheet.source, sheet.first_row) == (str(path), 1)
 
 
 def test_spatial_lat_lon_columns_win_over_geometry(tmp_path: Path) -> None:
     gdf = clinic_points().assign(Latitude=[1.0, 2.0], lng=[3.0, 4.0])
     gdf.to_file(tmp_path / "c.geojson")
     table = read_table(tmp_path / "c.geojson")
-    assert "lat" not in table.columns and "lon" not in table.columns
-    mapped = apply_column_map(table)
+    assert "lat" not in table.frame.columns and "lon" not in table.frame.columns
+    mapped = apply_column_map(table).frame
     assert mapped["lat"].tolist() == [1.0, 2.0] and mapped["lon"].tolist() == [3.0, 4.0]
 
 
@@ -174,7 +177,7 @@ def test_polygons_become_representative_points(
     gdf = gpd.GeoDataFrame({"clinic_id": ["L"]}, geometry=[ring], crs="EPSG:4326")
     gdf.to_file(tmp_path / "c.geojson")
     with caplog.at_level(logging.WARNING, logger="planner.load.readers"):
-        table = read_table(tmp_path / "c.geojson")
+        table = read_table(tmp_path / "c.geojson").frame
     assert "not points" in caplog.text
     assert ring.contains(Point(table.loc[0, "lon"], table.loc[0, "lat"]))
 
@@ -189,7 +192,7 @@ ENGLAND = {
 }
 
 
-def england_table() -> pd.DataFrame:
+def england_table() -> Sheet:
     table = pd.DataFrame(
         {
             "Practice_Code ": ["A81001", "A81002"],
@@ -201,14 +204,14 @@ def england_table() -> pd.DataFrame:
             "pcn_code": ["U1", "U2"],
         }
     )
-    table.attrs["source"] = "england.csv"
-    return table
+    return Sheet(table, "england.csv")
 
 
 def test_england_mapping_is_case_and_space_insensitive() -> None:
-    table = england_table()
+    sheet = england_table()
+    table = sheet.frame
     before = table.copy()
-    mapped = apply_column_map(table, ENGLAND)
+    mapped = apply_column_map(sheet, ENGLAND).frame
     assert list(mapped.columns) == [
         "clinic_id",
         "name",
@@ -219,7 +222,7 @@ def test_england_mapping_is_case_and_space_insensitive() -> None:
         "pcn_code",
     ]
     assert mapped["clinic_id"].tolist() == ["A81001", "A81002"]
-    assert mapped.attrs["source"] == "england.csv"
+    assert apply_column_map(sheet, ENGLAND).source == "england.csv"
     pd.testing.assert_frame_equal(table, before)  # the caller's frame is untouched
 
 
@@ -236,7 +239,7 @@ def test_danish_aliases_only_fill_missing_canonical_columns() -> None:
     table = pd.DataFrame(
         columns=["Ydernummer", "navn", "name", "Latitude", "lng", "Patienter", "Læger", "kommune"]
     )
-    mapped = apply_column_map(table)
+    mapped = apply_column_map(table).frame
     assert list(mapped.columns) == [
         "clinic_id",
         "navn",  # 'name' exists, so the alias is not used
@@ -247,12 +250,12 @@ def test_danish_aliases_only_fill_missing_canonical_columns() -> None:
         "doctors",
         "municipality",
     ]
-    assert "doctors" in apply_column_map(pd.DataFrame(columns=["laeger"])).columns
+    assert "doctors" in apply_column_map(pd.DataFrame(columns=["laeger"])).frame.columns
 
 
 def test_mapped_column_shadowing_an_existing_one_is_kept_aside() -> None:
     table = pd.DataFrame({"name": ["old"], "practice_name": ["new"]})
-    mapped = apply_column_map(table, {"name": "practice_name"})
+    mapped = apply_column_map(table, {"name": "practice_name"}).frame
     assert mapped.to_dict("list") == {"original_name": ["old"], "name": ["new"]}
 
 
@@ -410,4 +413,4 @@ def test_rows_longer_than_the_header_are_reported(tmp_path: Path, lines: list[st
 
 def test_trailing_empty_cells_are_harmless(tmp_path: Path) -> None:
     path = write(tmp_path / "a.csv", ["id;name", "1;A;", "2;B;;"], "utf-8")
-    assert read_table(path).to_dict("list") == {"id": ["1", "2"], "name": ["A", "B"]}
+    assert read_table(path).frame.to_dict("list") == {"id": ["1", "2"], "name": ["A", "B"]}

@@ -7,6 +7,7 @@ import shapely
 from planner.api import plan
 from planner.core.errors import ValidationError
 from planner.core.rules import Rules
+from planner.load.common import Sheet
 
 # A square of land around (55.5 N, 10.5 E), about 60 km across.
 LAND = shapely.box(10.0, 55.2, 11.0, 55.8)
@@ -24,8 +25,7 @@ def _table(lats, lons):
             "doctors": [8] * n,
         }
     )
-    table.attrs = {"source": "clinics.csv", "first_row": 2}
-    return table
+    return Sheet(table, "clinics.csv", first_row=2)
 
 
 def test_a_clinic_at_sea_is_named_with_its_row_and_distance():

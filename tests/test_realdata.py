@@ -34,10 +34,10 @@ def assert_valid(result):
 
 
 def test_danish_clinics_on_real_land_plan_to_valid_clusters():
-    clinics = read_table(shared_data("denmark_synthetic_clinics", "clinics.csv"))
-    clinics = clinics.rename(columns={"kommune": "municipality"})
+    # The library reads the file's own column names ('kommune' is the municipality).
     land = read_land(shared_data("denmark_dagi", "kommuner.geojson"))
-    result = plan(clinics, land=land, source="clinics.csv")
+    result = plan(shared_data("denmark_synthetic_clinics", "clinics.csv"), land=land)
+    assert result.metrics["boundaries"] == "municipality"
     assert_valid(result)
     assert len(result.clinics) == 1_720
     bound = result.metrics["upper_bound_parts"]
@@ -48,8 +48,7 @@ def test_danish_clinics_on_real_land_plan_to_valid_clusters():
 
 
 def test_danish_clinics_with_real_municipality_and_region_boundaries():
-    clinics = read_table(shared_data("denmark_synthetic_clinics", "clinics.csv"))
-    clinics = clinics.rename(columns={"kommune": "municipality"})
+    clinics = read_table(shared_data("denmark_synthetic_clinics", "clinics.csv")).frame
     clinics = clinics.drop(columns=["region"])  # the region comes from the polygons
     kommuner = shared_data("denmark_dagi", "kommuner.geojson")
     land = read_land(kommuner)
@@ -87,7 +86,7 @@ def test_danish_clinics_with_real_municipality_and_region_boundaries():
 
 
 def test_an_english_region_plans_to_valid_clusters():
-    practices = read_table(shared_data("england_gp_pcn", "england_gp_practices_pcn.csv"))
+    practices = read_table(shared_data("england_gp_pcn", "england_gp_practices_pcn.csv")).frame
     region = practices[practices["region_name"] == "North East and Yorkshire"].copy()
     region = region[region["patients_jan2021"].str.strip() != ""]
     region["doctors"] = "1"  # the file has no GP counts

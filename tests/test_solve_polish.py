@@ -106,8 +106,8 @@ def test_many_small_parts_each_reach_their_bound_deterministically():
     inst = _many_small_parts()
     rules = Rules(min_patients=30_000)
     solve = get_solver("grow")
-    a = solve(inst, rules, np.random.default_rng(1))
-    b = solve(inst, rules, np.random.default_rng(1))
+    a = solve(inst, rules, np.random.default_rng(1)).labels
+    b = solve(inst, rules, np.random.default_rng(1)).labels
     assert (a == b).all()
     assert check_plan(inst.adjacency, a, inst.patients, rules) == []
     assert a.max() + 1 == tight_upper_bound(inst.adjacency, inst.patients, rules) == 20
@@ -115,5 +115,5 @@ def test_many_small_parts_each_reach_their_bound_deterministically():
 
 def test_a_part_with_room_for_one_cluster_is_one_cluster():
     inst = grid_instance(3, 3, 5_000)  # 45,000 patients: one cluster, no search needed
-    labels = get_solver("grow")(inst, Rules(min_patients=30_000), np.random.default_rng(0))
+    labels = get_solver("grow")(inst, Rules(min_patients=30_000), np.random.default_rng(0)).labels
     assert (labels == 0).all()

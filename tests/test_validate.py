@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from planner.core.errors import PlannerError, ValidationError
+from planner.load.common import Sheet
 from planner.load.readers import apply_column_map, read_table
 from planner.load.validate import COLUMN_FLAGS, to_metric, validate_clinics
 
@@ -261,14 +262,15 @@ def test_real_england_file_reports_exactly_the_four_empty_counts() -> None:
     assert rows == {4984, 4985, 4986, 4987}
     assert any(p.column == "doctors" and p.row is None for p in info.value.problems)
     with pytest.raises(ValidationError) as info:
-        validate_clinics(table.assign(doctors="1"))
+        validate_clinics(Sheet(table.frame.assign(doctors="1"), table.source))
     assert [(p.row, p.column) for p in info.value.problems] == [
         (4984, "patients"),
         (4985, "patients"),
         (4986, "patients"),
         (4987, "patients"),
     ]
-    clean = validate_clinics(table[table["patients"] != ""].assign(doctors="1"))
+    frame = table.frame
+    clean = validate_clinics(frame[frame["patients"] != ""].assign(doctors="1"))
     assert len(clean) == 4982 and clean["clinic_id"].is_unique
 
 

@@ -25,10 +25,10 @@ from planner.choices.outcome import Conflict, Solved
 from planner.choices.repair import neighbour_clusters, stays_valid
 from planner.core.adjacency import Adjacency
 from planner.core.choices import Choices
+from planner.core.instance import Instance
 from planner.core.reasons import Reason
 from planner.core.sizes import Sizes, relabel_map
 from planner.geography.boundaries import cut_between
-from planner.solve import Instance
 
 __all__ = ["replan"]
 

@@ -6,7 +6,6 @@ Exit codes: 0 a plan was written; 2 usage error; 3 the input failed validation;
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -17,20 +16,12 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
-from planner.cli.plan import (
-    check_out,
-    complete,
-    print_summary,
-    rules_from,
-    run_plan,
-    say,
-    write_plan,
-)
-from planner.core.config import DEFAULTS, load_config, merge_settings
+from planner.cli.plan import check_out, print_summary, run_plan, say
+from planner.core.config import load_config, merge_settings
 from planner.core.errors import PlannerError, ValidationError
-from planner.core.rules import Rules
+from planner.core.request import METHODS, OutputOptions, PlanRequest
+from planner.output.write import write_outputs
 from planner.result.plan_result import PlanResult
-from planner.solve import SOLVERS
 
 __all__ = ["app", "main"]
 
@@ -152,7 +143,7 @@ def plan_command(
         ),
     ] = None,
     method: Annotated[
-        str | None, typer.Option(help=f"Solver: {', '.join(sorted(SOLVERS))}.")
+        str | None, typer.Option(help=f"Solver: {', '.join(sorted(METHODS))}.")
     ] = None,
     lang: Annotated[str | None, typer.Option(help="Map language: en or da.")] = None,
     no_map: Annotated[bool, typer.Option("--no-map", help="Skip map.html.")] = False,
@@ -189,22 +180,22 @@ def plan_command(
         min_patients=min_patients, min_doctors=min_doctors, max_patients=max_patients,
         max_hard=max_hard, link_max_km=link_max_km, boundaries=boundaries,
         municipalities=municipalities, municipality_key=municipality_key, regions=regions,
-        region_key=region_key, cannot_link=cannot_link, leaving=leaving, choices=choices,
+        region_key=region_key, cannot_link=cannot_link, leaving=leaving, feedback=choices,
         current=current,
         lock=lock, mode="replan" if replan else mode, seed=seed, time_limit=time_limit,
         patients_per_gp=patients_per_gp, method=method, lang=lang,
         map=False if no_map else None, columns=mapping or None,
     )  # fmt: skip
-    settings, rules = _settle(config, flags)
-    result = dataclasses.replace(_plan_or_exit(settings, rules, quiet), config=settings)
-    target = Path(settings["out"])
+    request, output = _settle(config, flags)
+    result = _plan_or_exit(request, quiet)
+    target = Path(output.out)
     try:
-        write_plan(result, settings, target)
+        write_outputs(result, target, lang=output.lang, with_map=output.map)
     except OSError as exc:
         _fail("Cannot write the plan:", f"{target}: {exc.strerror or exc}", EXIT_USAGE)
     if not quiet:
         print_summary(result, target)
-    raise typer.Exit(EXIT_OK if complete(result) else EXIT_INCOMPLETE)
+    raise typer.Exit(EXIT_OK if result.complete else EXIT_INCOMPLETE)
 
 
 def _fail(title: str, message: str, code: int) -> NoReturn:
@@ -213,24 +204,25 @@ def _fail(title: str, message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _settle(config: Path | None, flags: dict[str, Any]) -> tuple[dict[str, Any], Rules]:
-    """The effective settings (defaults, then the file, then flags) and rules; exit 2 if bad."""
+def _settle(config: Path | None, flags: dict[str, Any]) -> tuple[PlanRequest, OutputOptions]:
+    """The request and output options: defaults, then the file, then flags; exit 2 if bad."""
     try:
         from_file = load_config(config) if config is not None else {}
-        settings = merge_settings(DEFAULTS, from_file, flags)
-        rules = rules_from(settings)
-        check_out(Path(settings["out"]))
+        settings = merge_settings(from_file, flags)
+        request = PlanRequest().with_settings(settings)
+        output = OutputOptions().with_settings(settings)
+        check_out(Path(output.out))
     except ValidationError as exc:
         _fail("Configuration failed validation", str(exc), EXIT_USAGE)
     except PlannerError as exc:
         _fail("Usage error:", str(exc), EXIT_USAGE)
-    return settings, rules
+    return request, output
 
 
-def _plan_or_exit(settings: dict[str, Any], rules: Rules, quiet: bool) -> PlanResult:
+def _plan_or_exit(request: PlanRequest, quiet: bool) -> PlanResult:
     """Read the inputs and plan; exit 3 when an input is bad."""
     try:
-        return run_plan(settings, rules, quiet)
+        return run_plan(request, quiet)
     except ValidationError as exc:
         _fail("Input failed validation", str(exc), EXIT_INVALID)
     except (PlannerError, OSError) as exc:

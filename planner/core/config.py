@@ -24,7 +24,7 @@ A configuration file groups the settings of the ``plan`` command in sections::
     lock = "keep"                    # or top_up
     cannot_link = "pairs.csv"
     leaving = "closing.csv"
-    feedback = "feedback.csv"        # the map's clinic_id,proposed_cluster,comment
+    feedback = "feedback.csv"        # the map's clinic_id,proposed_cluster,comment (--choices)
     current = "assignments.csv"      # current clusters: clinic_id,cluster_id
 
     [plan]
@@ -33,7 +33,10 @@ A configuration file groups the settings of the ``plan`` command in sections::
 
 Every problem (unknown section or key, wrong type, value out of range) is reported at
 once, naming the file and the key.  Flags given on the command line override the file;
-:func:`config_toml` writes the effective settings beside the outputs.
+:func:`config_toml` writes the effective settings beside the outputs.  The keys, their
+kinds and allowed values come from :data:`planner.core.request.SETTINGS`; the defaults are
+those of :class:`~planner.core.request.PlanRequest` and
+:class:`~planner.core.request.OutputOptions`.
 """
 
 from __future__ import annotations
@@ -45,74 +48,30 @@ from pathlib import Path
 from typing import Any
 
 from planner.core.errors import Problem, ValidationError
+from planner.core.request import (
+    COLUMN_KEYS,
+    FLAG,
+    MAP,
+    NUMBER,
+    PATH,
+    SETTINGS,
+    TEXT,
+    WHOLE,
+    OutputOptions,
+    PlanRequest,
+)
 
-__all__ = ["DEFAULTS", "SCHEMA", "config_toml", "load_config", "merge_settings"]
+__all__ = ["SCHEMA", "config_toml", "load_config", "merge_settings", "request_toml"]
 
-_PATH, _STR, _INT, _NUM, _BOOL, _MAP = "path", "text", "whole number", "number", "true/false", "map"
+_PATH, _STR, _INT, _NUM, _BOOL, _MAP = PATH, TEXT, WHOLE, NUMBER, FLAG, MAP
 
-#: section -> key -> (kind, setting name, allowed values or None).
-SCHEMA: dict[str, dict[str, tuple[str, str, tuple[Any, ...] | None]]] = {
-    "input": {
-        "clinics": (_PATH, "clinics", None),
-        "patients": (_PATH, "patients", None),
-        "land": (_PATH, "land", None),
-        "links": (_PATH, "links", None),
-        "patients_per_gp": (_INT, "patients_per_gp", None),
-        "columns": (_MAP, "columns", None),
-    },
-    "rules": {
-        "min_patients": (_INT, "min_patients", None),
-        "min_doctors": (_INT, "min_doctors", None),
-        "max_patients": (_INT, "max_patients", None),
-        "max_hard": (_BOOL, "max_hard", None),
-        "link_max_km": (_NUM, "link_max_km", None),
-    },
-    "boundaries": {
-        "mode": (_STR, "boundaries", ("auto", "none", "region", "municipality")),
-        "municipalities": (_PATH, "municipalities", None),
-        "municipality_key": (_STR, "municipality_key", None),
-        "regions": (_PATH, "regions", None),
-        "region_key": (_STR, "region_key", None),
-    },
-    "choices": {
-        "lock": (_STR, "lock", ("keep", "top_up")),
-        "cannot_link": (_PATH, "cannot_link", None),
-        "leaving": (_PATH, "leaving", None),
-        "feedback": (_PATH, "choices", None),
-        "current": (_PATH, "current", None),
-    },
-    "plan": {
-        "mode": (_STR, "mode", ("plan", "replan")),
-        "method": (_STR, "method", None),
-        "seed": (_INT, "seed", None),
-        "time_limit": (_NUM, "time_limit", None),
-    },
-    "output": {
-        "out": (_PATH, "out", None),
-        "lang": (_STR, "lang", ("en", "da")),
-        "map": (_BOOL, "map", None),
-    },
-}
+#: section -> key -> (kind, setting name, allowed values or None), from the one list of
+#: settings in :data:`planner.core.request.SETTINGS`.
+SCHEMA: dict[str, dict[str, tuple[str, str, tuple[Any, ...] | None]]] = {}
+for _s in SETTINGS:
+    SCHEMA.setdefault(_s.section, {})[_s.key] = (_s.kind, _s.name, _s.allowed)
 
-#: Settings used when neither the file nor a flag gives one.
-DEFAULTS: dict[str, Any] = {
-    "min_patients": 30_000,
-    "max_hard": False,
-    "link_max_km": 60.0,
-    "boundaries": "auto",
-    "lock": "keep",
-    "mode": "plan",
-    "method": "grow",
-    "seed": 0,
-    "out": "out",
-    "lang": "en",
-    "map": True,
-    "columns": {},
-}
-
-_COLUMN_KEYS = (
-    "clinic_id", "name", "lat", "lon", "patients", "doctors", "municipality", "region",
-)  # fmt: skip
+_COLUMN_KEYS = COLUMN_KEYS
 
 
 def _check(kind: str, value: Any, allowed: tuple[Any, ...] | None) -> str | None:
@@ -201,7 +160,7 @@ def load_config(path: str | Path) -> dict[str, Any]:
                 continue
             if kind == _MAP:
                 problems += _columns(value, source)
-            settings[name] = str(path.parent / value) if kind == _PATH else value
+            settings[name] = os.path.normpath(path.parent / value) if kind == _PATH else value
     if problems:
         raise ValidationError(problems)
     return settings
@@ -278,3 +237,18 @@ def config_toml(
         if body or tables:
             lines += [*([""] if lines else []), f"[{section}]", *body, *tables]
     return "\n".join(lines) + "\n"
+
+
+def request_toml(
+    request: PlanRequest, output: OutputOptions, *, base: str | Path | None = None
+) -> str:
+    """``config.toml`` for a plan: the request and the output options, which plan the same
+    again with ``planner plan --config``.  Values given in memory (not as files) cannot be
+    named and are listed in the header."""
+    settings = {k: v for k, v in request.settings().items() if v is not None}
+    settings |= output.settings()
+    header = "Effective configuration of this plan."
+    held = request.in_memory()
+    if held:
+        header += f"\nGiven in memory, not written here: {', '.join(held)}."
+    return config_toml(settings, header=header, base=base)

@@ -30,6 +30,8 @@ __all__ = [
     "COLUMN_KEYS",
     "METHODS",
     "MODES",
+    "MUNICIPALITY_KEY",
+    "REGION_KEY",
     "SETTINGS",
     "OutputOptions",
     "PlanRequest",
@@ -42,7 +44,10 @@ BOUNDARY_MODES: tuple[str, ...] = ("auto", "none", "region", "municipality")
 #: Planning modes: a fresh plan, or the least change to the current plan.
 MODES: tuple[str, ...] = ("plan", "replan")
 #: Solver names (each registered in :data:`planner.solve.SOLVERS`).
-METHODS: tuple[str, ...] = ("exact", "grow", "grow-basic")
+METHODS: tuple[str, ...] = ("exact", "grow")
+#: Name columns of boundary files when none is given (Danish DAGI's).
+MUNICIPALITY_KEY = "KOMNAVN"
+REGION_KEY = "REGIONNAVN"
 #: Clinic-table columns a ``columns`` map may name.
 COLUMN_KEYS: tuple[str, ...] = (
     "clinic_id", "name", "lat", "lon", "patients", "doctors", "municipality", "region",

@@ -30,6 +30,7 @@ from shapely import affinity
 from shapely.geometry import MultiPoint, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from planner.load.common import Sheet
 from planner.load.readers import read_table
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "FILE_NAMES",
     "DemoRegion",
     "demo_clinics_path",
+    "demo_sheet",
     "load_demo",
     "load_demo_land",
     "make_demo_region",
@@ -479,19 +481,22 @@ def demo_clinics_path() -> Path:
     return Path(__file__).resolve().parents[2] / "data" / FILE_NAMES[0]
 
 
-def load_demo() -> pd.DataFrame:
+def demo_sheet() -> Sheet:
     """The demo clinic table as :func:`~planner.load.readers.read_table` reads any clinic file.
 
-    Every cell is text and ``attrs`` names the source.  When the committed file is absent
-    (an installed package has no ``data/``), the region is generated in memory instead.
+    Every cell is text.  When the committed file is absent (an installed package has no
+    ``data/``), the region is generated in memory instead (source ``<demo region>``).
     """
     path = demo_clinics_path()
     if path.is_file():
         return read_table(path)
     logger.info("%s not found; generating the demo region in memory", path)
-    table = make_demo_region().clinics.astype(str)
-    table.attrs = {"source": "<demo region>", "first_row": 2}
-    return table
+    return Sheet(make_demo_region().clinics.astype(str), "<demo region>", first_row=2)
+
+
+def load_demo() -> pd.DataFrame:
+    """The demo clinic table, every cell as text (see :func:`demo_sheet`)."""
+    return demo_sheet().frame
 
 
 def load_demo_land() -> gpd.GeoDataFrame:

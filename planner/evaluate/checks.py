@@ -7,17 +7,23 @@ them, so a plan is judged the same way everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from planner.core.adjacency import Adjacency
+from planner.core.errors import PlannerError
+from planner.core.instance import Instance, Progress
 from planner.core.rules import Rules
 from planner.core.sizes import weighted_centres
+from planner.solve.contract import Outcome, Solver
 
 __all__ = [
+    "CheckedSolver",
     "ClusterFigures",
     "can_split",
     "check_plan",
+    "checked",
     "cluster_figures",
     "compactness",
     "part_upper_bound",
@@ -304,3 +310,43 @@ def compactness(
         ),
         "mean_diameter_km": float(np.mean([f.diameter_km for f in figs])),
     }
+
+
+class CheckedSolver(Protocol):
+    """A solver bound to its rules: ``solve(instance, rng, *, time_limit, progress)``."""
+
+    def __call__(
+        self,
+        instance: Instance,
+        rng: np.random.Generator,
+        *,
+        time_limit: float | None = None,
+        progress: Progress | None = None,
+    ) -> Outcome: ...
+
+
+def checked(solver: Solver, rules: Rules) -> CheckedSolver:
+    """``solver`` under ``rules``, its every plan judged by :func:`check_plan`.
+
+    A plan that breaks a rule other than a hard ceiling is a solver bug and must never
+    reach a planner as a proposal: it raises.  (A plan above a hard ceiling is the
+    caller's to explain: no valid plan may exist.)
+    """
+
+    def solve(
+        instance: Instance,
+        rng: np.random.Generator,
+        *,
+        time_limit: float | None = None,
+        progress: Progress | None = None,
+    ) -> Outcome:
+        outcome = solver(instance, rules, rng, time_limit=time_limit, progress=progress)
+        problems = check_plan(
+            instance.adjacency, outcome.labels, instance.patients, rules, instance.doctors
+        )
+        broken = [p for p in problems if "above" not in p]
+        if broken:
+            raise PlannerError("the solver produced an invalid plan: " + "; ".join(broken))
+        return outcome
+
+    return solve

@@ -8,9 +8,10 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from planner.core.errors import PlannerError, Problem
+from planner.core.errors import PlannerError, Problem, ValidationError
+from planner.load.inputs import Polygons
 
-__all__ = ["SNAP_KM", "assign_areas"]
+__all__ = ["SNAP_KM", "assign_areas", "with_areas"]
 
 #: A clinic off every polygon (a generalised coastline) takes the nearest within this.
 SNAP_KM = 5.0
@@ -67,3 +68,34 @@ def assign_areas(
             msg = f"clinic '{who}' lies more than {SNAP_KM:g} km outside every area of the file"
             problems.append(Problem(source, None, key, msg))
     return [str(v) for v in out], problems
+
+
+def with_areas(
+    table: gpd.GeoDataFrame, municipalities: Polygons | None, regions: Polygons | None
+) -> gpd.GeoDataFrame:
+    """The clinics with ``municipality``/``region`` taken from boundary polygons.
+
+    Each clinic gets the name (the polygons' ``key`` column, default the first column) of
+    the polygon it lies in, replacing its own column; ``table`` is not modified.
+
+    Raises
+    ------
+    ValidationError
+        A clinic lies in no polygon (beyond :data:`SNAP_KM`), for every such clinic.
+    """
+    problems: list[Problem] = []
+    out = table
+    for column, polygons in (("municipality", municipalities), ("region", regions)):
+        if polygons is None:
+            continue
+        frame = polygons.frame
+        key = polygons.key or next(c for c in frame.columns if c != frame.geometry.name)
+        ids = table["clinic_id"].astype(str).tolist()
+        names, found = assign_areas(table.geometry, frame, key, source=polygons.source, ids=ids)
+        problems += found
+        if out is table:
+            out = table.copy()
+        out[column] = names
+    if problems:
+        raise ValidationError(problems)
+    return out

@@ -62,6 +62,15 @@ class Geography:
     land: shapely.Geometry
     unlinked: tuple[int, ...] = ()
 
+    def link_positions(self, ids: np.ndarray) -> list[tuple[int, int, float]]:
+        """``(position a, position b, travel)`` of every link, by the clinics' ``ids``."""
+        pos = {c: i for i, c in enumerate(ids.tolist())}
+        links = self.links
+        return [
+            (pos[str(a)], pos[str(b)], float(t))
+            for a, b, t in zip(links["clinic_a"], links["clinic_b"], links["travel"], strict=True)
+        ]
+
 
 def default_land(points: gpd.GeoSeries) -> shapely.Geometry:
     """A land estimate when none is given: the union of discs around the clinics.

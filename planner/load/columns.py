@@ -9,7 +9,7 @@ import pandas as pd
 
 from planner.core.errors import Problem, ValidationError
 from planner.core.rules import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-from planner.load.common import find_column
+from planner.load.common import Sheet, find_column
 
 __all__ = ["COLUMN_ALIASES", "apply_column_map"]
 
@@ -63,13 +63,16 @@ def _resolve_columns(columns: list[str], mapping: Mapping[str, str], source: str
     return resolved
 
 
-def apply_column_map(df: pd.DataFrame, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+def apply_column_map(
+    table: Sheet | pd.DataFrame, mapping: Mapping[str, str] | None = None
+) -> Sheet:
     """Rename a table's columns to the planner's canonical names.
 
     Parameters
     ----------
-    df
-        The table as read by :func:`read_table`.  Not modified.
+    table
+        The table as read by :func:`~planner.load.readers.read_table` (or a DataFrame).
+        Not modified.
     mapping
         Canonical name -> the file's column name, e.g. ``{"clinic_id": "practice_code"}``.
         Names match case-insensitively, ignoring surrounding whitespace.  A canonical column
@@ -78,9 +81,10 @@ def apply_column_map(df: pd.DataFrame, mapping: Mapping[str, str] | None = None)
 
     Returns
     -------
-    pandas.DataFrame
+    Sheet
         A copy with the mapped columns renamed (order kept).  A column that would be shadowed
-        by a renamed one is kept as ``original_<name>``.  ``attrs`` are kept.
+        by a renamed one is kept as ``original_<name>``.  The sheet's ``columns`` records
+        each renamed column's name in the file, so messages can name it.
 
     Raises
     ------
@@ -90,10 +94,11 @@ def apply_column_map(df: pd.DataFrame, mapping: Mapping[str, str] | None = None)
     Examples
     --------
     >>> t = pd.DataFrame({"Ydernummer": ["1"], "practice_name": ["A"]})
-    >>> list(apply_column_map(t, {"name": "practice_name"}).columns)
+    >>> list(apply_column_map(t, {"name": "practice_name"}).frame.columns)
     ['clinic_id', 'name']
     """
-    source = str(df.attrs.get("source", "<table>"))
+    sheet = table if isinstance(table, Sheet) else Sheet(table)
+    df, source = sheet.frame, sheet.source
     columns = [str(c) for c in df.columns]
     doubled = sorted({c for c in columns if columns.count(c) > 1})
     if doubled:
@@ -122,8 +127,6 @@ def apply_column_map(df: pd.DataFrame, mapping: Mapping[str, str] | None = None)
             out[col] = series
     out.update(extra)
     result = pd.DataFrame({name: s.copy() for name, s in out.items()}, index=df.index)
-    result.attrs = dict(df.attrs)
     # Canonical -> file column, so messages can name the column as the file has it.
     renamed = {c: f for c, f in resolved.items() if c != f}
-    result.attrs["columns"] = {**df.attrs.get("columns", {}), **renamed}
-    return result
+    return Sheet(result, source, sheet.first_row, {**sheet.columns, **renamed})

@@ -3,11 +3,43 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import pandas as pd
 
 from planner.core.errors import Problem, ValidationError
 
-__all__ = ["existing_file", "fail", "find_column", "normalise"]
+__all__ = ["Sheet", "existing_file", "fail", "find_column", "normalise"]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A table as read from a file, and where it came from, for messages that name rows.
+
+    Attributes
+    ----------
+    frame
+        The table (never modified by the planner).
+    source
+        The file (or ``"<clinics>"`` for a table given in Python).
+    first_row
+        The row number of the first data row as the user sees it: 2 for CSV (the header
+        is row 1, as in Excel), 1 for spatial files (feature ``i`` is row ``i + 1``).
+    columns
+        Canonical column name -> the file's own name, for each column renamed by
+        :func:`~planner.load.columns.apply_column_map` (messages name the file's column).
+    """
+
+    frame: pd.DataFrame
+    source: str = "<table>"
+    first_row: int = 2
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+    def rows(self) -> range:
+        """The row number of every data row, in order."""
+        return range(self.first_row, self.first_row + len(self.frame))
 
 
 def fail(source: str, message: str, column: str | None = None) -> ValidationError:

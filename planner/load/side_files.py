@@ -14,6 +14,7 @@ import pandas as pd
 
 from planner.core.choices import Choices, ordered_pair, parse_flag
 from planner.core.errors import Problem, ValidationError
+from planner.load.common import Sheet
 from planner.load.readers import read_table
 
 __all__ = ["read_cannot_link", "read_current", "read_feedback", "read_leaving", "read_links"]
@@ -44,10 +45,8 @@ def _need(table: pd.DataFrame, source: str, *names: str) -> list[str]:
     return found
 
 
-def _ids(
-    table: pd.DataFrame, col: str, source: str, known: set[str] | None, problems: list[Problem]
-) -> list[str]:
-    first = int(table.attrs.get("first_row", 2))
+def _ids(sheet: Sheet, col: str, known: set[str] | None, problems: list[Problem]) -> list[str]:
+    table, source, first = sheet.frame, sheet.source, sheet.first_row
     out = []
     for row, value in enumerate(table[col].astype(str).str.strip().tolist()):
         if value in ("", "nan"):
@@ -67,16 +66,16 @@ def read_links(
     The cost column may be called ``travel_minutes``, ``travel``, ``minutes`` or ``cost``;
     without one the link's length in km is used.
     """
-    table = read_table(path)
-    source = str(path)
+    sheet = read_table(path)
+    table, source = sheet.frame, sheet.source
     col_a, col_b = _need(table, source, "clinic_a", "clinic_b")
     cost_col = _column(table, *_COST_COLUMNS)
     problems: list[Problem] = []
-    a = _ids(table, col_a, source, known, problems)
-    b = _ids(table, col_b, source, known, problems)
+    a = _ids(sheet, col_a, known, problems)
+    b = _ids(sheet, col_b, known, problems)
     costs: list[float | None] = [None] * len(table)
     if cost_col is not None:
-        first = int(table.attrs.get("first_row", 2))
+        first = sheet.first_row
         for row, cell in enumerate(table[cost_col].astype(str).str.strip().tolist()):
             if cell in ("", "nan"):
                 continue
@@ -94,12 +93,12 @@ def read_links(
 
 def read_cannot_link(path: str | Path, *, known: set[str] | None = None) -> Choices:
     """Pairs of clinics that must not share a cluster: ``clinic_a, clinic_b``."""
-    table = read_table(path)
-    source = str(path)
+    sheet = read_table(path)
+    table, source = sheet.frame, sheet.source
     col_a, col_b = _need(table, source, "clinic_a", "clinic_b")
     problems: list[Problem] = []
-    a = _ids(table, col_a, source, known, problems)
-    b = _ids(table, col_b, source, known, problems)
+    a = _ids(sheet, col_a, known, problems)
+    b = _ids(sheet, col_b, known, problems)
     if problems:
         raise ValidationError(problems)
     pairs = tuple(dict.fromkeys(ordered_pair(x, y) for x, y in zip(a, b, strict=True) if x != y))
@@ -108,15 +107,15 @@ def read_cannot_link(path: str | Path, *, known: set[str] | None = None) -> Choi
 
 def read_leaving(path: str | Path, *, known: set[str] | None = None) -> Choices:
     """Clinics closing: a ``clinic_id`` column, and optionally a yes/no ``leaving`` column."""
-    table = read_table(path)
-    source = str(path)
+    sheet = read_table(path)
+    table, source = sheet.frame, sheet.source
     (col,) = _need(table, source, "clinic_id")
     problems: list[Problem] = []
-    ids = _ids(table, col, source, known, problems)
+    ids = _ids(sheet, col, known, problems)
     flag_col = _column(table, "leaving", "closing")
     keep = [True] * len(ids)
     if flag_col is not None:
-        first = int(table.attrs.get("first_row", 2))
+        first = sheet.first_row
         for row, cell in enumerate(table[flag_col].tolist()):
             flag = parse_flag(cell)
             if flag is None:
@@ -133,11 +132,11 @@ def read_feedback(path: str | Path, *, known: set[str] | None = None) -> Choices
 
     Rows with an empty ``proposed_cluster`` (a comment only) are skipped.
     """
-    table = read_table(path)
-    source = str(path)
+    sheet = read_table(path)
+    table, source = sheet.frame, sheet.source
     col_id, col_cluster = _need(table, source, "clinic_id", "proposed_cluster")
     problems: list[Problem] = []
-    ids = _ids(table, col_id, source, known, problems)
+    ids = _ids(sheet, col_id, known, problems)
     clusters = table[col_cluster].astype(str).str.strip().tolist()
     if problems:
         raise ValidationError(problems)
@@ -151,14 +150,14 @@ def read_current(path: str | Path, *, known: set[str] | None = None) -> Choices:
     Columns ``clinic_id`` and ``cluster_id`` (or ``existing_cluster``); an empty cluster
     means the clinic is in none.
     """
-    table = read_table(path)
-    source = str(path)
+    sheet = read_table(path)
+    table, source = sheet.frame, sheet.source
     (col_id,) = _need(table, source, "clinic_id")
     col_cluster = _column(table, "existing_cluster", "cluster_id")
     if col_cluster is None:
         _need(table, source, "cluster_id")
     problems: list[Problem] = []
-    ids = _ids(table, col_id, source, known, problems)
+    ids = _ids(sheet, col_id, known, problems)
     if problems:
         raise ValidationError(problems)
     clusters = table[col_cluster].astype(str).str.strip().tolist()

@@ -107,7 +107,6 @@ def table_from_geodataframe(gdf: gpd.GeoDataFrame, *, source: str = "<table>") -
             table["lat"] = coords[:, 1]
         if need_lon:
             table["lon"] = coords[:, 0]
-    table.attrs = {"source": source, "first_row": 1}
     return table
 
 

@@ -8,9 +8,9 @@ GeoDataFrame.
 Row numbers
 -----------
 Problems name rows as a spreadsheet user sees them: for a CSV the header is row 1, so data row
-``i`` (0-based) is row ``i + 2``, as in Excel.  The number of the first data row is taken from
-``df.attrs['first_row']`` (set by :func:`~planner.load.read_table`: 2 for CSV, 1 for spatial files,
-where feature ``i`` is row ``i + 1``), and is 2 when absent.
+``i`` (0-based) is row ``i + 2``, as in Excel.  The number of the first data row is the
+:class:`~planner.load.common.Sheet`'s (2 for CSV, 1 for spatial files, where feature ``i`` is
+row ``i + 1``); a DataFrame given as it is counts as CSV (a GeoDataFrame as spatial).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ import pandas as pd
 
 from planner.core.errors import PlannerError, Problem, ValidationError
 from planner.core.rules import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-from planner.load.readers import table_from_geodataframe
+from planner.load.common import Sheet
+from planner.load.readers import as_sheet
 
 __all__ = ["COLUMN_FLAGS", "file_rows", "parse_count", "to_metric", "validate_clinics"]
 
@@ -209,26 +210,24 @@ def _blank_rows(df: pd.DataFrame) -> np.ndarray:
     return (cells == "").all(axis=1).to_numpy()
 
 
-def file_rows(df: pd.DataFrame) -> np.ndarray:
+def file_rows(table: Sheet | pd.DataFrame) -> np.ndarray:
     """The file's row number of each clinic :func:`validate_clinics` keeps, in order."""
-    first_row = int(df.attrs.get("first_row", 1 if isinstance(df, gpd.GeoDataFrame) else 2))
-    if isinstance(df, gpd.GeoDataFrame):
-        df = table_from_geodataframe(df, source=str(df.attrs.get("source", "<clinics>")))
-    return np.flatnonzero(~_blank_rows(df)) + first_row
+    sheet = as_sheet(table)
+    return np.flatnonzero(~_blank_rows(sheet.frame)) + sheet.first_row
 
 
-def validate_clinics(df: pd.DataFrame, *, source: str | None = None) -> gpd.GeoDataFrame:
+def validate_clinics(table: Sheet | pd.DataFrame, *, source: str | None = None) -> gpd.GeoDataFrame:
     """Check a clinic table and return it as clean points.
 
     Parameters
     ----------
-    df
+    table
         Clinics with the canonical columns ``clinic_id``, ``name``, ``lat``, ``lon``,
         ``patients``, ``doctors`` and optionally ``municipality``, ``region``; cells as text
         (decimal commas accepted) or numbers.  A GeoDataFrame without ``lat``/``lon`` gets
         them from its geometry.  Never modified.
     source
-        Name used in problem messages; defaults to ``df.attrs['source']``.
+        Name used in problem messages; defaults to the sheet's source.
 
     Returns
     -------
@@ -253,10 +252,8 @@ def validate_clinics(df: pd.DataFrame, *, source: str | None = None) -> gpd.GeoD
     >>> out.loc[0, "name"], int(out.loc[0, "patients"]), str(out.crs)
     ('A', 3000, 'EPSG:4326')
     """
-    source = source or str(df.attrs.get("source", "<clinics>"))
-    first_row = int(df.attrs.get("first_row", 1 if isinstance(df, gpd.GeoDataFrame) else 2))
-    if isinstance(df, gpd.GeoDataFrame):
-        df = table_from_geodataframe(df, source=source)
+    sheet = as_sheet(table, source)
+    df, source, first_row = sheet.frame, sheet.source, sheet.first_row
     problems = _column_problems(df, source)
     if any("appears more than once" in p.message for p in problems):
         raise ValidationError(problems)
@@ -311,9 +308,7 @@ def _build(table: pd.DataFrame, parsed: dict[str, list[object]], source: str) ->
         if column not in known:
             columns[column] = table[column].reset_index(drop=True).copy()
     geometry = gpd.points_from_xy(columns["lon"], columns["lat"], crs="EPSG:4326")
-    out = gpd.GeoDataFrame(columns, geometry=geometry, crs="EPSG:4326")
-    out.attrs = {"source": source}
-    return out
+    return gpd.GeoDataFrame(columns, geometry=geometry, crs="EPSG:4326")
 
 
 def to_metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -171,7 +171,6 @@ def _load_plan(plan_dir: Path) -> PlanResult:
         rules=_rules(summary.get("rules", {})),
         seed=int(summary.get("seed", 0)),
         method=str(summary.get("method", "")),
-        config=dict(summary.get("config") or {}),
         conflicts=_read_optional_csv(plan_dir / "conflicts.csv", ["kind", "clinics", "detail"]),
     )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner.core.config import request_toml
 from planner.core.i18n import check_lang
+from planner.core.request import OutputOptions
 from planner.output.atomic import atomic_directory
 from planner.output.read import NEIGHBOUR_SEP
 from planner.output.report_html import report_html
@@ -27,7 +28,9 @@ from planner.result.plan_result import PlanResult
 __all__ = [
     "CLINIC_FIELDS",
     "OUTPUT_FILES",
+    "SOMETIMES",
     "clinics_frame",
+    "crossings_frame",
     "links_frame",
     "summary_dict",
     "write_outputs",
@@ -35,6 +38,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: Files a plan writes only sometimes; an earlier plan's copy is removed when not rewritten.
+SOMETIMES = ("map.html", "changes.csv")
 #: The files every run writes.
 OUTPUT_FILES = (
     "assignments.csv",
@@ -73,8 +78,13 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
-def summary_dict(result: PlanResult) -> dict[str, Any]:
+def summary_dict(result: PlanResult, output: OutputOptions | None = None) -> dict[str, Any]:
     """The plan's summary: totals, bounds, per-cluster figures, configuration, seed."""
+    config: dict[str, Any] = {}
+    if result.request is not None:
+        config = {k: v for k, v in result.request.settings().items() if v is not None}
+    if output is not None:
+        config |= output.settings()
     clusters = result.clusters.drop(columns="geometry").to_dict("records")
     return _plain(
         {
@@ -82,7 +92,7 @@ def summary_dict(result: PlanResult) -> dict[str, Any]:
             "method": result.method,
             "seed": result.seed,
             "rules": result.rules.to_dict(),
-            "config": result.config,
+            "config": config,
             "totals": {
                 key: result.metrics[key]
                 for key in (
@@ -161,6 +171,15 @@ def _write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
         frame.to_file(path, driver="GeoJSON", engine="pyogrio")
 
 
+def crossings_frame(result: PlanResult) -> pd.DataFrame:
+    """Clusters that cross a municipality boundary, and why: ``crossings.csv``."""
+    columns = ["cluster_id", "municipalities", "crossings", "crossings_code"]
+    clusters = result.clusters
+    crossing = clusters["crossings"] != "" if "crossings" in clusters else []
+    frame = pd.DataFrame(clusters.loc[crossing, [c for c in columns if c in clusters]])
+    return frame.rename(columns={"crossings": "reason", "crossings_code": "reason_code"})
+
+
 def write_outputs(
     result: PlanResult,
     out_dir: str | Path,
@@ -168,9 +187,13 @@ def write_outputs(
     with_map: bool = True,
     tiles: str | None = None,
     lang: str = "en",
-    extra_files: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Write every output of a plan into ``out_dir`` atomically.
+    """Write every file of a plan into ``out_dir`` atomically.
+
+    The files are :data:`OUTPUT_FILES`, ``map.html`` (unless ``with_map`` is false),
+    ``config.toml`` (the request, which plans the same again; not for a plan read back
+    from its files) and ``changes.csv`` when current clusters were given.  A file of an
+    earlier plan in ``out_dir`` that this plan does not write (a map, changes) is removed.
 
     Parameters
     ----------
@@ -183,10 +206,7 @@ def write_outputs(
     tiles
         Background tiles of the map (``None``: the renderer's default).
     lang
-        Language of the map's labels (``"en"`` or ``"da"``).
-    extra_files
-        More text files to write in the same atomic step (name -> content), for example
-        the effective configuration.
+        Language of the map's and report's labels (``"en"`` or ``"da"``).
 
     Returns
     -------
@@ -195,7 +215,17 @@ def write_outputs(
     """
     out_dir = Path(out_dir)
     check_lang(lang)
-    names = list(OUTPUT_FILES) + (["map.html"] if with_map else []) + list(extra_files or {})
+    texts: dict[str, str] = {
+        "crossings.csv": crossings_frame(result).to_csv(index=False),
+        "conflicts.csv": result.conflicts.to_csv(index=False),
+        "infeasible.csv": result.infeasible.to_csv(index=False),
+    }
+    if "current_cluster" in result.clinics.columns:
+        texts["changes.csv"] = result.changes.to_csv(index=False)
+    output = OutputOptions(out=str(out_dir), lang=lang, map=with_map)
+    if result.request is not None:
+        texts["config.toml"] = request_toml(result.request, output, base=out_dir)
+    names = [*OUTPUT_FILES, *(["map.html"] if with_map else []), *texts]
     with atomic_directory(out_dir) as tmp:
         tmp = Path(tmp)
         result.assignments().to_csv(tmp / "assignments.csv", index=False)
@@ -206,9 +236,10 @@ def write_outputs(
         _write_geojson(links_frame(result), tmp / "links.geojson")
         report = report_html(result, lang=lang, map_file="map.html" if with_map else None)
         (tmp / "report.html").write_text(report, encoding="utf-8")
-        text = json.dumps(summary_dict(result), indent=2, ensure_ascii=False)
+        summary = summary_dict(result, output)
+        text = json.dumps(summary, indent=2, ensure_ascii=False)
         (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
-        for name, content in (extra_files or {}).items():
+        for name, content in texts.items():
             (tmp / name).write_text(content, encoding="utf-8")
         if with_map:
             from planner.render import render_map
@@ -217,5 +248,11 @@ def write_outputs(
             if tiles is not None:
                 kwargs["tiles"] = tiles
             render_map(result, **kwargs).save(str(tmp / "map.html"))
+    written = [out_dir / name for name in names]
+    for name in SOMETIMES:
+        stale = out_dir / name
+        if stale not in written and stale.is_file():
+            stale.unlink()
+            log.info("removed %s: it belonged to an earlier plan", stale)
     log.info("wrote %s to %s", ", ".join(names), out_dir)
-    return [out_dir / name for name in names]
+    return written

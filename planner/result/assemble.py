@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -14,7 +16,9 @@ import shapely
 from planner.choices.outcome import Solved
 from planner.core.adjacency import Adjacency
 from planner.core.choices import Choices
+from planner.core.instance import Instance
 from planner.core.reasons import Reason, code_of
+from planner.core.request import PlanRequest
 from planner.core.rules import Rules
 from planner.evaluate.checks import compactness, part_upper_bound, tight_upper_bound, upper_bound
 from planner.evaluate.explain import explain_left_out
@@ -22,7 +26,7 @@ from planner.evaluate.figures import cluster_table
 from planner.geography.boundaries import Units, crossing_reason_values
 from planner.geography.territories import Geography
 from planner.result.plan_result import PlanResult
-from planner.solve import Instance
+from planner.solve.contract import Proof
 
 __all__ = ["Run", "assemble"]
 
@@ -43,10 +47,20 @@ class Run:
     units: Units
     solved: Solved
     choices: Choices
-    rules: Rules
-    seed: int
-    method: str
-    mode: str
+    request: PlanRequest
+    land_given: bool = False  # land came with the request (else it was estimated)
+    proofs: tuple[Proof, ...] = ()  # what an exact method proved, per solve
+    timings: Mapping[str, float] = field(default_factory=dict)  # perf_counter marks
+
+    @property
+    def rules(self) -> Rules:
+        """The rules of the run."""
+        return self.request.rules
+
+    @property
+    def mode(self) -> str:
+        """``"plan"`` or ``"replan"``."""
+        return self.request.mode
 
 
 def _full_graph(run: Run) -> tuple[nx.Graph, gpd.GeoSeries]:
@@ -201,6 +215,17 @@ def assemble(run: Run) -> PlanResult:
     )
     metrics = _metrics(run, instance, labels, clusters, unassigned)
     metrics.update(conflicts=len(conflicts), moves=len(changes))
+    # Without a land map the land is estimated, and a link may cross open country.
+    metrics["land"] = "given" if run.land_given else "estimated"
+    if run.proofs:
+        metrics["exact"] = _proven(run)
+    marks = run.timings
+    if marks:
+        metrics["runtime_s"] = {
+            "geography": round(marks["built"] - marks["started"], 3),
+            "solve": round(marks["solved"] - marks["built"], 3),
+            "total": round(time.perf_counter() - marks["started"], 3),
+        }
     return PlanResult(
         clinics=clinics,
         clusters=clusters,
@@ -211,12 +236,26 @@ def assemble(run: Run) -> PlanResult:
         labels=labels,
         metrics=metrics,
         rules=run.rules,
-        seed=run.seed,
-        method=run.method,
+        seed=run.request.seed,
+        method=run.request.method,
+        request=run.request,
         conflicts=conflicts,
         changes=changes,
         infeasible=infeasible,
     )
+
+
+def _proven(run: Run) -> dict[str, Any]:
+    """What the exact method proved, over every solve of the run."""
+    proofs = run.proofs
+    return {
+        "count_proven_optimal": all(p.count_optimal for p in proofs),
+        "travel_proven_optimal": all(p.travel_optimal for p in proofs),
+        # Under the planning rules; only for a single solve over every clinic.
+        "proven_upper_bound": proofs[0].bound
+        if len(proofs) == 1 and not run.choices.existing
+        else None,
+    }
 
 
 def _metrics(

@@ -10,6 +10,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from planner.core.request import PlanRequest
 from planner.core.rules import Rules
 
 __all__ = ["PlanResult"]
@@ -53,8 +54,9 @@ class PlanResult:
         The random seed; the same seed and input give the same plan.
     method
         The solver used.
-    config
-        The effective configuration of the run (written beside the outputs).
+    request
+        The request the plan was made for (written beside the outputs as
+        ``config.toml``); ``None`` for a plan read back from its files.
     conflicts
         Choices that could not be honoured as asked: ``kind, clinics, detail``.
     changes
@@ -76,7 +78,7 @@ class PlanResult:
     rules: Rules
     seed: int
     method: str
-    config: dict[str, Any] = field(default_factory=dict)
+    request: PlanRequest | None = None
     conflicts: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["kind", "clinics", "detail"])
     )
@@ -98,8 +100,12 @@ class PlanResult:
 
     @property
     def complete(self) -> bool:
-        """Whether every clinic is in a cluster that meets the rules."""
-        return self.unassigned.empty and bool((self.clusters["status"] == "ok").all())
+        """Whether every clinic not closing is in a cluster that meets the rules.
+
+        The command line exits 0 when this holds and 4 when it does not.
+        """
+        left = self.unassigned["reason"] != "closing"
+        return not left.any() and bool((self.clusters["status"] == "ok").all())
 
     def assignments(self) -> pd.DataFrame:
         """``clinic_id, cluster_id`` per clinic (empty cluster id when left out)."""

@@ -1,38 +1,58 @@
-"""Solvers: from a contiguity graph and clinic sizes to cluster labels.
+"""Stage 4, solve: from a contiguity graph and clinic sizes to cluster labels.
 
-Every solver is a plain callable with one signature::
+Every method is a plain callable of one signature (:class:`~planner.solve.contract.Solver`)::
 
-    solver(instance: Instance, rules: Rules, rng: numpy.random.Generator,
-           *, time_limit: float | None, progress: Progress | None) -> numpy.ndarray
+    solver(instance, rules, rng, *, time_limit=None, progress=None) -> Outcome
 
-returning one label per clinic: ``0..k-1`` for the clusters, ``-1`` for a clinic the
-solver could not place (its connected part cannot reach the size rule).  A new method
-is a new module registered in :data:`SOLVERS`.
+whose :class:`~planner.solve.contract.Outcome` holds one label per clinic (``0..k-1`` for
+the clusters, ``-1`` for a clinic whose connected part cannot reach the size rule) and,
+for an exact method, what it proved.  A new method is a new module registered in
+:data:`SOLVERS` under a name of :data:`planner.core.request.METHODS`.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 
 from planner.core.errors import PlannerError
 from planner.core.instance import Instance, Progress
-from planner.solve.exact import solve_exact
-from planner.solve.grow import solve_grow
+from planner.core.request import METHODS
+from planner.core.rules import Rules
+from planner.solve.contract import Outcome, Proof, Solver
+from planner.solve.exact import solve_exact_with_status
 from planner.solve.maxp import solve_maxp
 
-__all__ = ["SOLVERS", "Instance", "Progress", "Solver", "get_solver"]
+__all__ = ["SOLVERS", "Instance", "Outcome", "Progress", "Proof", "Solver", "get_solver"]
 
-Solver = Callable[..., np.ndarray]
 
-#: Registered solvers by name: ``grow`` (the default: construction, regrowing and polish),
-#: ``grow-basic`` (restarts of region growing only) and ``exact`` (CP-SAT, small regions).
-SOLVERS: dict[str, Solver] = {
-    "grow": solve_maxp,
-    "grow-basic": solve_grow,
-    "exact": solve_exact,
-}
+def grow(
+    instance: Instance,
+    rules: Rules,
+    rng: np.random.Generator,
+    *,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """The default heuristic: construction, regrowing, pooling and polish (:mod:`.maxp`)."""
+    return Outcome(solve_maxp(instance, rules, rng, time_limit=time_limit, progress=progress))
+
+
+def exact(
+    instance: Instance,
+    rules: Rules,
+    rng: np.random.Generator,
+    *,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """CP-SAT for small regions, with what it proved (:mod:`.exact`)."""
+    found = solve_exact_with_status(instance, rules, rng, time_limit=time_limit, progress=progress)
+    return Outcome(found.labels, Proof(found.optimal, found.compact_optimal, found.bound))
+
+
+#: Registered solvers by name: ``grow`` (the default) and ``exact`` (CP-SAT, small regions).
+SOLVERS: dict[str, Solver] = {"grow": grow, "exact": exact}
+assert set(SOLVERS) == set(METHODS), "every method name has one solver"
 
 
 def get_solver(name: str) -> Solver:

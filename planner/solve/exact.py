@@ -29,7 +29,7 @@ from planner.core.instance import Instance, Progress
 from planner.core.rules import Rules
 from planner.core.sizes import relabel
 
-__all__ = ["ExactResult", "solve_exact", "solve_exact_with_status"]
+__all__ = ["ExactResult", "solve_exact_with_status"]
 
 log = logging.getLogger(__name__)
 
@@ -65,20 +65,6 @@ class ExactResult:
     def clusters(self) -> int:
         """Number of clusters in the plan."""
         return int(self.labels.max()) + 1 if (self.labels >= 0).any() else 0
-
-
-def solve_exact(
-    instance: Instance,
-    rules: Rules,
-    rng: np.random.Generator,
-    *,
-    time_limit: float | None = None,
-    progress: Progress | None = None,
-) -> np.ndarray:
-    """The registered ``exact`` solver: labels of :func:`solve_exact_with_status`."""
-    return solve_exact_with_status(
-        instance, rules, rng, time_limit=time_limit, progress=progress
-    ).labels
 
 
 def solve_exact_with_status(
