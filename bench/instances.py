@@ -75,7 +75,7 @@ def denmark(regions: list[str] | None) -> Iterator[Case]:
     if not DENMARK.exists():
         log.warning("skipping Danish clinics: %s not found", DENMARK)
         return
-    clinics = read_table(DENMARK).rename(columns={"kommune": "municipality"})
+    clinics = read_table(DENMARK).frame.rename(columns={"kommune": "municipality"})
     land = None
     if DENMARK_LAND.exists():
         land = read_land(DENMARK_LAND)
@@ -100,7 +100,7 @@ def england(regions: list[str] | None) -> Iterator[Case]:
     if not ENGLAND.exists():
         log.warning("skipping English practices: %s not found", ENGLAND)
         return
-    practices = read_table(ENGLAND)
+    practices = read_table(ENGLAND).frame
     practices = practices[practices["patients_jan2021"].str.strip() != ""].copy()
     practices["doctors"] = "1"  # the file has no GP counts
     for region in sorted(practices["region_name"].unique()):
@@ -108,7 +108,7 @@ def england(regions: list[str] | None) -> Iterator[Case]:
         if regions and short not in regions:
             continue
         part = practices[practices["region_name"] == region].reset_index(drop=True)
-        table = apply_column_map(part, ENGLAND_COLUMNS)
+        table = apply_column_map(part, ENGLAND_COLUMNS).frame
         inst, gdf = _instance(table, None)
         codes = part.set_index("practice_code").loc[gdf["clinic_id"], "pcn_code"].to_numpy()
         _, pcn = np.unique(codes, return_inverse=True)

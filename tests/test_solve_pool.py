@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 
 from conftest import grid_instance
+from planner.core.adjacency import is_connected
 from planner.core.rules import Rules
 from planner.evaluate.checks import can_split, check_plan
 from planner.solve.construct import absorb, grow_clusters
-from planner.solve.context import Context, is_connected
-from planner.solve.improve import _split_exhaustive
+from planner.solve.context import Context
+from planner.solve.improve import split_exhaustive
 from planner.solve.pool import pool_step
 from planner.solve.state import Plan
 
@@ -132,7 +133,7 @@ def test_the_exhaustive_split_agrees_with_the_exact_check():
         nodes = sorted(rng.permutation(16)[: int(rng.integers(8, 17))].tolist())
         if not _connected(ctx, nodes):
             continue
-        found, complete = _split_exhaustive(ctx, nodes)
+        found, complete = split_exhaustive(ctx, nodes)
         expected = can_split(inst.adjacency, np.array(nodes), inst.patients, rules, inst.doctors)
         assert complete and (found is not None) == expected
         if found is not None:

@@ -12,7 +12,6 @@ import numpy as np
 
 from planner.choices.outcome import Context
 from planner.choices.repair import neighbour_clusters, stays_valid
-from planner.core.adjacency import Adjacency
 from planner.core.reasons import Reason
 
 __all__ = ["cheapest_links", "move_apart"]
@@ -95,13 +94,10 @@ def cheapest_links(ctx: Context, links: list[tuple[int, int, float]], pinned: np
     labels, sizes = ctx.out.labels, ctx.sizes
     links = [(i, j, t) for i, j, t in links if j in ctx.adj.neighbours(i)]  # not cut
     link_set = {(min(i, j), max(i, j)) for i, j, _ in links}
-    edges = [
-        (i, int(j))
-        for i in range(ctx.adj.n)
-        for j in ctx.adj.neighbours(i)
-        if i < j and (i, int(j)) not in link_set
-    ]
-    land = Adjacency.from_edges(ctx.adj.n, edges).components()
+    pairs = ctx.adj.edge_array()
+    land = ctx.adj.keep_edges(
+        np.array([(int(i), int(j)) not in link_set for i, j in pairs], dtype=bool)
+    ).components()
     for mass in np.unique(land):
         nodes = np.flatnonzero(land == mass)
         own = set(labels[nodes].tolist())

@@ -185,16 +185,10 @@ def _contract(ctx: Context, free: np.ndarray, groups: list[list[int]]):
     node[order] = node_of_free.reshape(-1)
     k = len(roots)
     sizes = ctx.sizes
-    edges = [
-        (int(node[i]), int(node[j]))
-        for i in order
-        for j in ctx.adj.neighbours(int(i))
-        if free[j] and node[i] != node[j]
-    ]
     w = sizes.patients[order].astype(float) + 1.0
     xy = weighted_centres(node[order], sizes.xy[order], w, k)
     instance = Instance.from_arrays(
-        Adjacency.from_edges(k, edges),
+        ctx.adj.quotient(node, k),
         np.bincount(node[order], weights=sizes.patients[order], minlength=k),
         xy,
         np.bincount(node[order], weights=sizes.doctors[order], minlength=k),

@@ -80,8 +80,7 @@ class _State:
 def _pieces(adj: Adjacency, nodes: np.ndarray) -> list[np.ndarray]:
     inside = np.zeros(adj.n, dtype=bool)
     inside[nodes] = True
-    edges = [(int(i), int(j)) for i in nodes for j in adj.neighbours(int(i)) if inside[j]]
-    comp = Adjacency.from_edges(adj.n, edges).components()
+    comp = adj.restricted(inside).components()
     return [nodes[comp[nodes] == c] for c in dict.fromkeys(comp[nodes].tolist())]
 
 
@@ -105,16 +104,9 @@ def _new_clusters(st: _State, solve: Callable[[Instance], np.ndarray]) -> None:
     for piece in _pieces(st.local, free) if len(free) else []:
         if not st.sizes.big_enough(piece):
             continue
-        local = {int(i): k for k, i in enumerate(piece)}
-        edges = [
-            (local[int(i)], local[int(j)])
-            for i in piece
-            for j in st.local.neighbours(int(i))
-            if int(j) in local
-        ]
         sz = st.sizes
         instance = Instance.from_arrays(
-            Adjacency.from_edges(len(piece), edges),
+            st.local.induced(piece),
             sz.patients[piece],
             sz.xy[piece],
             sz.doctors[piece],
@@ -242,17 +234,10 @@ def _split_big(st: _State, solve: Callable[[Instance], np.ndarray]) -> None:
         nodes = st.members(c)
         if len(nodes) == 0 or not st.sizes.too_big(nodes):
             continue
-        local = {int(i): k for k, i in enumerate(nodes)}
-        edges = [
-            (local[int(i)], local[int(j)])
-            for i in nodes
-            for j in st.adj.neighbours(int(i))
-            if int(j) in local
-        ]
         sz = st.sizes
         got = solve(
             Instance.from_arrays(
-                Adjacency.from_edges(len(nodes), edges),
+                st.adj.induced(nodes),
                 sz.patients[nodes],
                 sz.xy[nodes],
                 sz.doctors[nodes],

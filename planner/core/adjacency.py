@@ -7,15 +7,17 @@ to walk than networkx objects.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["Adjacency"]
+__all__ = ["Adjacency", "is_connected"]
 
 
 @dataclass(frozen=True)
@@ -79,22 +81,92 @@ class Adjacency:
         _, labels = connected_components(self.to_sparse(), directed=False)
         return labels
 
+    def edge_array(self) -> np.ndarray:
+        """Every undirected edge once, as rows ``(i, j)`` with ``i < j``, sorted.
+
+        >>> Adjacency.from_edges(3, [(2, 1), (0, 1)]).edge_array().tolist()
+        [[0, 1], [1, 2]]
+        """
+        rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.indptr))
+        upper = rows < self.indices
+        return np.column_stack([rows[upper], self.indices[upper]])
+
+    def keep_edges(self, keep: np.ndarray) -> Adjacency:
+        """The same nodes with only the edges of :meth:`edge_array` where ``keep`` is true."""
+        return Adjacency.from_edges(self.n, self.edge_array()[np.asarray(keep, dtype=bool)])
+
+    def within(self, label: np.ndarray) -> Adjacency:
+        """The graph cut between labels: only edges whose ends have the same label.
+
+        >>> Adjacency.from_edges(3, [(0, 1), (1, 2)]).within(["a", "a", "b"]).n_edges
+        1
+        """
+        label = np.asarray(label)
+        e = self.edge_array()
+        return self.keep_edges(label[e[:, 0]] == label[e[:, 1]])
+
+    def restricted(self, inside: np.ndarray) -> Adjacency:
+        """The same nodes with only the edges between nodes ``inside`` (a boolean mask)."""
+        inside = np.asarray(inside, dtype=bool)
+        e = self.edge_array()
+        return self.keep_edges(inside[e[:, 0]] & inside[e[:, 1]])
+
+    def induced(self, nodes: np.ndarray) -> Adjacency:
+        """The subgraph on ``nodes``, renumbered ``0..len(nodes)-1`` in their given order.
+
+        >>> path = Adjacency.from_edges(4, [(0, 1), (1, 2), (2, 3)])
+        >>> path.induced([3, 2, 0]).edge_array().tolist()
+        [[0, 1]]
+        """
+        nodes = np.asarray(nodes, dtype=np.int64)
+        pos = np.full(self.n, -1, dtype=np.int64)
+        pos[nodes] = np.arange(len(nodes))
+        e = pos[self.edge_array()]
+        return Adjacency.from_edges(len(nodes), e[(e >= 0).all(axis=1)])
+
+    def quotient(self, group: np.ndarray, k: int) -> Adjacency:
+        """The graph of ``k`` groups (``group[i] = -1``: node ``i`` in none): two groups are
+        neighbours where any of their members are.
+
+        >>> Adjacency.from_edges(4, [(0, 1), (1, 2), (2, 3)]).quotient([0, 0, 1, -1], 2).n_edges
+        1
+        """
+        group = np.asarray(group, dtype=np.int64)
+        g = group[self.edge_array()]
+        keep = (g >= 0).all(axis=1) & (g[:, 0] != g[:, 1])
+        return Adjacency.from_edges(k, g[keep])
+
+    @cached_property
+    def lists(self) -> list[list[int]]:
+        """Neighbour lists as plain Python lists (fastest for walks in Python loops)."""
+        return [
+            self.indices[a:b].tolist()
+            for a, b in zip(self.indptr[:-1], self.indptr[1:], strict=True)
+        ]
+
     def subgraph_connected(self, nodes: np.ndarray) -> bool:
         """Whether the nodes induce a connected subgraph (an empty set is not)."""
-        nodes = np.asarray(nodes)
-        if len(nodes) == 0:
-            return False
-        inside = np.zeros(self.n, dtype=bool)
-        inside[nodes] = True
-        seen = np.zeros(self.n, dtype=bool)
-        stack = [int(nodes[0])]
-        seen[nodes[0]] = True
-        count = 1
-        while stack:
-            i = stack.pop()
-            for j in self.neighbours(i):
-                if inside[j] and not seen[j]:
-                    seen[j] = True
-                    count += 1
-                    stack.append(int(j))
-        return count == len(nodes)
+        return is_connected(self.lists, {int(i) for i in np.asarray(nodes).tolist()})
+
+
+def is_connected(nbrs: Sequence[Sequence[int]], members: AbstractSet[int]) -> bool:
+    """Whether ``members`` induce a connected subgraph of ``nbrs`` (the empty set is not).
+
+    The one connectivity test of the planner: the solvers call it on their neighbour
+    lists, :meth:`Adjacency.subgraph_connected` on its own.
+
+    >>> is_connected([[1], [0, 2], [1]], {0, 2}), is_connected([[1], [0, 2], [1]], {0, 1, 2})
+    (False, True)
+    """
+    if not members:
+        return False
+    start = min(members)
+    seen = {start}
+    stack = [start]
+    while stack:
+        i = stack.pop()
+        for j in nbrs[i]:
+            if j in members and j not in seen:
+                seen.add(j)
+                stack.append(j)
+    return len(seen) == len(members)

@@ -154,8 +154,7 @@ def explain_left_out(
     munis = None if municipality is None else np.asarray(municipality, dtype=object).astype(str)
     regs = None if region is None else np.asarray(region, dtype=object).astype(str)
     out = np.flatnonzero(labels < 0)
-    edges = [(int(i), int(j)) for i in out for j in allowed.neighbours(int(i)) if labels[j] < 0]
-    comp = Adjacency.from_edges(allowed.n, edges).components()
+    comp = allowed.restricted(labels < 0).components()
     parts = []
     for c in dict.fromkeys(comp[out].tolist()):
         nodes = out[comp[out] == c]

@@ -112,26 +112,12 @@ def cut_between(adjacency: Adjacency, label: Sequence | np.ndarray) -> Adjacency
     >>> cut_between(adj, ["a", "a", "b"]).n_edges
     1
     """
-    label = np.asarray(label)
-    edges = [
-        (i, int(j))
-        for i in range(adjacency.n)
-        for j in adjacency.neighbours(i)
-        if i < j and label[i] == label[j]
-    ]
-    return Adjacency.from_edges(adjacency.n, edges)
+    return adjacency.within(np.asarray(label))
 
 
 def _atoms(adjacency: Adjacency, region: np.ndarray, muni: np.ndarray) -> np.ndarray:
     """Atom per clinic: a connected piece of one municipality within one region."""
-    n = adjacency.n
-    edges = [
-        (i, int(j))
-        for i in range(n)
-        for j in adjacency.neighbours(i)
-        if i < j and region[i] == region[j] and muni[i] == muni[j]
-    ]
-    return Adjacency.from_edges(n, edges).components()
+    return adjacency.within(region).within(muni).components()
 
 
 class _Groups:

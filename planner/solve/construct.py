@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from planner.solve.context import is_connected
+from planner.core.adjacency import is_connected
 from planner.solve.state import FREE, STUCK, Plan
 
 __all__ = ["absorb", "grow_clusters"]

@@ -16,7 +16,7 @@ import numpy as np
 from planner.core.instance import Instance
 from planner.core.rules import Rules
 
-__all__ = ["Context", "is_connected"]
+__all__ = ["Context"]
 
 
 @dataclass(frozen=True)
@@ -89,19 +89,3 @@ class Context:
         """Size rule (and hard ceiling) for a set of clinics."""
         p, d = self.totals(nodes)
         return self.big_enough(p, d) and not self.rules.too_big(p)
-
-
-def is_connected(nbrs: list[list[int]], members: set[int] | frozenset[int]) -> bool:
-    """Whether ``members`` induce a connected subgraph (the empty set is not)."""
-    if not members:
-        return False
-    start = min(members)
-    seen = {start}
-    stack = [start]
-    while stack:
-        i = stack.pop()
-        for j in nbrs[i]:
-            if j in members and j not in seen:
-                seen.add(j)
-                stack.append(j)
-    return len(seen) == len(members)

@@ -12,11 +12,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from planner.core.adjacency import is_connected
 from planner.solve.construct import absorb, grow_clusters
-from planner.solve.context import Context, is_connected
+from planner.solve.context import Context
 from planner.solve.state import FREE, Plan
 
-__all__ = ["border_pass", "could_split", "regrow_step", "split_off", "split_pass", "try_split"]
+__all__ = [
+    "border_pass",
+    "ceiling_penalty",
+    "could_split",
+    "regrow_step",
+    "split_exhaustive",
+    "split_off",
+    "split_pass",
+    "try_split",
+]
 
 #: Clusters up to this many clinics are split by trying every bipartition.
 EXHAUSTIVE_SPLIT = 20
@@ -93,7 +103,7 @@ def try_split(ctx: Context, members: set[int]) -> tuple[set[int], set[int]] | No
     """Two valid contiguous clusters covering ``members``, or ``None`` if none was found.
 
     A cluster of up to :data:`EXHAUSTIVE_SPLIT` clinics tries every bipartition (see
-    :func:`_split_exhaustive`).  A larger one, or one with too many bipartitions left to
+    :func:`split_exhaustive`).  A larger one, or one with too many bipartitions left to
     check, grows a part from every member in turn (nearest to the part's centre first)
     until it meets the size rule; the largest remaining piece must then meet it too, and
     the other remaining pieces join the grown part.
@@ -102,7 +112,7 @@ def try_split(ctx: Context, members: set[int]) -> tuple[set[int], set[int]] | No
     if not could_split(ctx, p, g):
         return None
     if len(members) <= EXHAUSTIVE_SPLIT:
-        found, complete = _split_exhaustive(ctx, sorted(members))
+        found, complete = split_exhaustive(ctx, sorted(members))
         if complete:
             return found
     for seed in sorted(members):
@@ -118,11 +128,11 @@ def try_split(ctx: Context, members: set[int]) -> tuple[set[int], set[int]] | No
     return None
 
 
-#: Most bipartitions whose connectivity :func:`_split_exhaustive` checks one by one.
+#: Most bipartitions whose connectivity :func:`split_exhaustive` checks one by one.
 MAX_CHECKS = 2_000
 
 
-def _split_exhaustive(
+def split_exhaustive(
     ctx: Context, nodes: list[int]
 ) -> tuple[tuple[set[int], set[int]] | None, bool]:
     """Try every bipartition of a small cluster.
@@ -247,7 +257,7 @@ def split_off(plan: Plan, side: set[int]) -> int:
     return d
 
 
-def _penalty(ctx: Context, patients: int) -> float:
+def ceiling_penalty(ctx: Context, patients: int) -> float:
     cap = ctx.rules.max_patients
     return 0.0 if cap is None else CEILING_PENALTY * max(patients - cap, 0)
 
@@ -269,8 +279,8 @@ def border_pass(plan: Plan, nodes: list[int], rng: np.random.Generator) -> int:
         pa, ga = plan.pat[a] - pat[i], plan.gps[a] - gps[i]
         if not ctx.big_enough(pa, ga):
             continue
-        base_a = plan.spread(a) + _penalty(ctx, plan.pat[a])
-        gain_a = plan.spread_with(a, i, -1) + _penalty(ctx, pa) - base_a
+        base_a = plan.spread(a) + ceiling_penalty(ctx, plan.pat[a])
+        gain_a = plan.spread_with(a, i, -1) + ceiling_penalty(ctx, pa) - base_a
         best, best_delta = -1, -1e-9
         for b in options:
             pb = plan.pat[b] + pat[i]
@@ -279,9 +289,9 @@ def border_pass(plan: Plan, nodes: list[int], rng: np.random.Generator) -> int:
             delta = (
                 gain_a
                 + plan.spread_with(b, i, 1)
-                + _penalty(ctx, pb)
+                + ceiling_penalty(ctx, pb)
                 - plan.spread(b)
-                - _penalty(ctx, plan.pat[b])
+                - ceiling_penalty(ctx, plan.pat[b])
             )
             if delta < best_delta:
                 best, best_delta = b, delta

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.solve.context import is_connected
-from planner.solve.improve import _penalty
+from planner.core.adjacency import is_connected
+from planner.solve.improve import ceiling_penalty
 from planner.solve.state import FREE, Plan
 
 __all__ = ["DIAMETER_WEIGHT", "Travel", "swap_pass", "travel_pass"]
@@ -97,7 +97,10 @@ def travel_pass(
             continue
         rest = sorted(plan.members[a] - {i})
         gain_a = (
-            travel.of(rest) + _penalty(ctx, pa) - travel.cluster(a) - _penalty(ctx, plan.pat[a])
+            travel.of(rest)
+            + ceiling_penalty(ctx, pa)
+            - travel.cluster(a)
+            - ceiling_penalty(ctx, plan.pat[a])
         )
         if gain_a >= 0:
             continue
@@ -109,9 +112,9 @@ def travel_pass(
             delta = (
                 gain_a
                 + travel.of([*plan.members[b], i])
-                + _penalty(ctx, pb)
+                + ceiling_penalty(ctx, pb)
                 - travel.cluster(b)
-                - _penalty(ctx, plan.pat[b])
+                - ceiling_penalty(ctx, plan.pat[b])
             )
             if delta < best_delta:
                 best, best_delta = b, delta
@@ -163,8 +166,8 @@ def _best_swap(plan: Plan, travel: Travel, i: int, a: int, b: int) -> int | None
     base = (
         travel.cluster(a)
         + travel.cluster(b)
-        + _penalty(ctx, plan.pat[a])
-        + _penalty(ctx, plan.pat[b])
+        + ceiling_penalty(ctx, plan.pat[a])
+        + ceiling_penalty(ctx, plan.pat[b])
     )
     spread = plan.spread(a) + plan.spread(b)
     best, best_delta = None, -1e-9
@@ -181,7 +184,13 @@ def _best_swap(plan: Plan, travel: Travel, i: int, a: int, b: int) -> int | None
             continue
         new_a = [k for k in ma if k != i] + [j]
         new_b = [k for k in mb if k != j] + [i]
-        delta = travel.of(new_a) + travel.of(new_b) + _penalty(ctx, pa) + _penalty(ctx, pb) - base
+        delta = (
+            travel.of(new_a)
+            + travel.of(new_b)
+            + ceiling_penalty(ctx, pa)
+            + ceiling_penalty(ctx, pb)
+            - base
+        )
         if delta < best_delta and is_connected(nbrs, set(new_a)) and is_connected(nbrs, set(new_b)):
             best, best_delta = j, delta
     return best

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.solve.context import is_connected
+from planner.core.adjacency import is_connected
 from planner.solve.improve import split_off, try_split
 from planner.solve.state import Plan
 
