@@ -14,7 +14,8 @@ from planner.api import plan
 from planner.cli.app import app
 from planner.demo.region import load_demo, load_demo_land
 from planner.output.report_html import report_html
-from planner.output.write import CLINIC_FIELDS, OUTPUT_FILES, write_outputs
+from planner.output.write import OUTPUT_FILES, write_outputs
+from planner.result.schema import CLINIC_FIELDS
 
 runner = CliRunner()
 

@@ -28,6 +28,7 @@ from planner.core.errors import PlannerError
 from planner.core.reasons import CODE_COLUMNS, canonical_code
 from planner.core.rules import Rules
 from planner.result.plan_result import PlanResult
+from planner.result.schema import CLUSTER_COLUMNS, LINK_FIELDS
 
 __all__ = ["NEIGHBOUR_SEP", "load_assignments", "load_plan"]
 
@@ -35,22 +36,6 @@ log = logging.getLogger(__name__)
 
 #: Separator of neighbour ids in ``clinics.geojson``.
 NEIGHBOUR_SEP = ";"
-_LINK_COLUMNS = ["clinic_a", "clinic_b", "distance_km", "kind"]
-_CLUSTER_COLUMNS = [
-    "cluster_id",
-    "patients",
-    "doctors",
-    "clinics",
-    "municipalities",
-    "meeting_clinic_id",
-    "meeting_clinic",
-    "mean_gp_km",
-    "farthest_km",
-    "diameter_km",
-    "budget_dkk",
-    "startup_dkk",
-    "status",
-]
 
 
 def _empty(columns: list[str]) -> gpd.GeoDataFrame:
@@ -141,7 +126,7 @@ def _load_plan(plan_dir: Path) -> PlanResult:
     clinics = gpd.read_file(_need(plan_dir, "clinics.geojson"))
     clusters = gpd.read_file(_need(plan_dir, "clusters.geojson"))
     if clusters.empty:
-        clusters = _empty(_CLUSTER_COLUMNS)
+        clusters = _empty(CLUSTER_COLUMNS)
     summary = _read_summary(plan_dir)
     crs = clinics.estimate_utm_crs() if len(clinics) else "EPSG:3857"
     clinics = _typed_clinics(clinics.to_crs(crs))
@@ -149,7 +134,7 @@ def _load_plan(plan_dir: Path) -> PlanResult:
     _canonical_codes(clusters)
     graph = _neighbour_graph(clinics)
     clinics = clinics.drop(columns="neighbours", errors="ignore")
-    links = _read_optional_geojson(plan_dir / "links.geojson", _LINK_COLUMNS).to_crs(crs)
+    links = _read_optional_geojson(plan_dir / "links.geojson", list(LINK_FIELDS)).to_crs(crs)
     ids = {cid: k for k, cid in enumerate(clusters["cluster_id"])}
     labels = np.array([ids.get(c, -1) if c else -1 for c in clinics["cluster_id"]])
     land = shapely.union_all(clusters.geometry.to_numpy()) if len(clusters) else None

@@ -17,8 +17,9 @@ from planner.core.i18n import check_lang, fmt_int, fmt_num, label, link_key, sta
 from planner.core.reasons import localise_result
 from planner.evaluate.compare import PlanDiff
 from planner.result.plan_result import PlanResult
+from planner.result.schema import crossing_flags
 
-__all__ = ["CROSSING_COLUMNS", "Column", "crossing_flags", "diff_html", "report_html", "table_html"]
+__all__ = ["Column", "diff_html", "report_html", "table_html"]
 
 _CSS = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222;
@@ -64,27 +65,6 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
   });
 });
 """
-
-#: Columns a cluster table may carry to flag boundary crossings.
-CROSSING_COLUMNS = ("crossings", "boundary_crossings", "crosses_municipality", "crosses_region")
-
-
-def crossing_flags(clusters: pd.DataFrame) -> pd.Series:
-    """Per cluster, a note on boundary crossings ('' for none), from any known column."""
-    notes = pd.Series("", index=clusters.index, dtype=object)
-    for col in CROSSING_COLUMNS:
-        if col not in clusters.columns:
-            continue
-        for idx, value in clusters[col].items():
-            if value is None or (not isinstance(value, str) and pd.isna(value)):
-                continue
-            text = str(value).strip()
-            if text.lower() in ("", "0", "0.0", "false", "none", "[]"):
-                continue
-            shown = col.replace("_", " ") if text.lower() == "true" else text
-            notes[idx] = "; ".join(filter(None, [notes[idx], shown]))
-    return notes
-
 
 #: A table column: (heading, field, kind) with kind "text", "int", "km", "kr" or "status".
 Column = tuple[str, str, str]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,9 @@ from planner.output.atomic import atomic_directory
 from planner.output.read import NEIGHBOUR_SEP
 from planner.output.report_html import report_html
 from planner.result.plan_result import PlanResult
+from planner.result.schema import CLINIC_FIELDS, LINK_FIELDS, OPTIONAL_CLINIC_FIELDS
 
 __all__ = [
-    "CLINIC_FIELDS",
     "OUTPUT_FILES",
     "SOMETIMES",
     "clinics_frame",
@@ -50,17 +51,11 @@ OUTPUT_FILES = (
     "summary.json",
     "report.html",
 )
-#: Fields of ``clinics.geojson`` (counts only; the optional ones when the plan has them).
-CLINIC_FIELDS = (
-    "clinic_id", "name", "patients", "doctors", "cluster_id", "status", "reason", "reason_code",
-)  # fmt: skip
-_OPTIONAL_CLINIC_FIELDS = ("municipality", "region", "current_cluster")
-_LINK_FIELDS = ("clinic_a", "clinic_b", "distance_km", "kind")
 
 
 def _plain(value: Any) -> Any:
     """JSON-ready version of numpy scalars and containers."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
@@ -139,7 +134,7 @@ def clinics_frame(result: PlanResult) -> gpd.GeoDataFrame:
     reaches a file.  ``neighbours`` lists the ids of the clinics each one borders in the
     contiguity graph (``;``-separated), so a map can be redrawn from the files.
     """
-    fields = [*CLINIC_FIELDS, *(c for c in _OPTIONAL_CLINIC_FIELDS if c in result.clinics)]
+    fields = [*CLINIC_FIELDS, *(c for c in OPTIONAL_CLINIC_FIELDS if c in result.clinics)]
     clinics = result.clinics
     if "reason_code" not in clinics.columns:  # a plan read back from before reasons had codes
         clinics = clinics.assign(reason_code="")
@@ -160,7 +155,7 @@ def clinics_frame(result: PlanResult) -> gpd.GeoDataFrame:
 
 def links_frame(result: PlanResult) -> gpd.GeoDataFrame:
     """Links across water (lon/lat): ``clinic_a, clinic_b, distance_km, kind``."""
-    fields = [c for c in _LINK_FIELDS if c in result.links.columns]
+    fields = [c for c in LINK_FIELDS if c in result.links.columns]
     return result.links[[*fields, "geometry"]].to_crs("EPSG:4326")
 
 

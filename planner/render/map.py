@@ -22,7 +22,6 @@ from planner.core.i18n import check_lang, label, labels, link_key
 from planner.core.reasons import localise_result
 from planner.evaluate.compare import match_clusters, moved, none_if_blank
 from planner.evaluate.figures import territory_holders
-from planner.output.report_html import crossing_flags
 from planner.render import popups
 from planner.render.assets import strip_cdn_assets
 from planner.render.elements import (
@@ -41,6 +40,7 @@ from planner.render.elements import (
     assert_safe,
 )
 from planner.result.plan_result import PlanResult
+from planner.result.schema import crossing_flags
 
 __all__ = [
     "FILL_OPACITY",

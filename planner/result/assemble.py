@@ -26,15 +26,15 @@ from planner.evaluate.figures import cluster_table
 from planner.geography.boundaries import Units, crossing_reason_values
 from planner.geography.territories import Geography
 from planner.result.plan_result import PlanResult
+from planner.result.schema import (
+    CHANGE_COLUMNS,
+    CONFLICT_COLUMNS,
+    INFEASIBLE_COLUMNS,
+    UNASSIGNED_COLUMNS,
+)
 from planner.solve.contract import Proof
 
 __all__ = ["Run", "assemble"]
-
-CONFLICT_COLUMNS = ["kind", "clinics", "detail", "detail_code"]
-CHANGE_COLUMNS = ["clinic_id", "name", "patients", "doctors", "from_cluster", "to_cluster"]
-INFEASIBLE_COLUMNS = [
-    "part", "clinics", "patients", "doctors", "why", "fixes", "why_code", "fixes_code",
-]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -205,9 +205,7 @@ def assemble(run: Run) -> PlanResult:
     changes = _changes(run, clinics)
     if run.mode == "replan":
         clusters = _with_changes(clusters, changes)
-    unassigned = pd.DataFrame(
-        clinics.loc[labels < 0, ["clinic_id", "name", "patients", "reason", "reason_code"]]
-    ).reset_index(drop=True)
+    unassigned = pd.DataFrame(clinics.loc[labels < 0, UNASSIGNED_COLUMNS]).reset_index(drop=True)
     conflicts = pd.DataFrame(
         [(c.kind, c.clinics, c.detail, code_of(c.why)) for c in run.solved.conflicts]
         + [("boundary", "", why.text("en"), why.code()) for why in run.units.conflicts],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
@@ -12,6 +14,7 @@ import pandas as pd
 
 from planner.core.request import PlanRequest
 from planner.core.rules import Rules
+from planner.result.schema import CHANGE_COLUMNS, CONFLICT_COLUMNS, INFEASIBLE_COLUMNS
 
 __all__ = ["PlanResult"]
 
@@ -74,24 +77,20 @@ class PlanResult:
     territories: gpd.GeoSeries
     graph: nx.Graph
     labels: np.ndarray
-    metrics: dict[str, Any]
+    metrics: Mapping[str, Any]
     rules: Rules
     seed: int
     method: str
     request: PlanRequest | None = None
-    conflicts: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["kind", "clinics", "detail"])
-    )
-    changes: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(
-            columns=["clinic_id", "name", "patients", "doctors", "from_cluster", "to_cluster"]
-        )
-    )
+    conflicts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CONFLICT_COLUMNS))
+    changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHANGE_COLUMNS))
     infeasible: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(
-            columns=["part", "clinics", "patients", "doctors", "why", "fixes"]
-        )
+        default_factory=lambda: pd.DataFrame(columns=INFEASIBLE_COLUMNS)
     )
+
+    def __post_init__(self) -> None:
+        # Built once, complete: the plan-wide figures cannot be patched afterwards.
+        object.__setattr__(self, "metrics", MappingProxyType(dict(self.metrics)))
 
     @property
     def n_clusters(self) -> int:
