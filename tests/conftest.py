@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from planner.core.adjacency import Adjacency
@@ -27,6 +28,32 @@ def shared_data(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"real data not found at {path} (the shared data folder sits beside the repo)")
     return path
+
+
+#: Corner and spacing (degrees) of the lat/lon grids of clinics the tests build.
+LAT0, LON0, DLAT, DLON = 55.0, 10.0, 0.01, 0.016
+
+
+def grid(rows=6, cols=6, patients=5_000, doctors=3, area=None, prefix="c"):
+    """Clinic r*cols+c at a lat/lon grid point; ``area(r, c)`` gives extra columns."""
+    out = []
+    for r in range(rows):
+        for c in range(cols):
+            row = {
+                "clinic_id": f"{prefix}{r * cols + c:03d}",
+                "name": f"Clinic {r},{c}",
+                "lat": LAT0 + r * DLAT,
+                "lon": LON0 + c * DLON,
+                "patients": patients,
+                "doctors": doctors,
+            }
+            row.update(area(r, c) if area else {})
+            out.append(row)
+    return pd.DataFrame(out)
+
+
+def cluster_of(result):
+    return result.clinics.set_index("clinic_id")["cluster_id"]
 
 
 def grid_instance(rows: int, cols: int, patients: int | np.ndarray, spacing: float = 1_000.0):

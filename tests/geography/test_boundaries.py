@@ -6,33 +6,10 @@ import pandas as pd
 import pytest
 import shapely
 
+from conftest import DLON, LAT0, LON0, grid
 from planner import Rules, ValidationError, plan
 from planner.core.adjacency import Adjacency
 from planner.geography.boundaries import boundary_mode, crossing_reasons, planning_units
-
-LAT0, LON0, DLAT, DLON = 55.0, 10.0, 0.01, 0.016
-
-
-def grid(rows=6, cols=6, patients=5_000, doctors=3, area=None, prefix="c"):
-    """Clinic r*cols+c at a lat/lon grid point; ``area(r, c)`` gives extra columns."""
-    out = []
-    for r in range(rows):
-        for c in range(cols):
-            row = {
-                "clinic_id": f"{prefix}{r * cols + c:03d}",
-                "name": f"Clinic {r},{c}",
-                "lat": LAT0 + r * DLAT,
-                "lon": LON0 + c * DLON,
-                "patients": patients,
-                "doctors": doctors,
-            }
-            row.update(area(r, c) if area else {})
-            out.append(row)
-    return pd.DataFrame(out)
-
-
-def cluster_of(result):
-    return result.clinics.set_index("clinic_id")["cluster_id"]
 
 
 def three_municipalities(r, c):

@@ -25,7 +25,7 @@ from planner.load.readers import (
     read_table,
 )
 
-SHARED_DATA = Path(__file__).parents[1] / ".." / "shared" / "data"
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 def shared_file(*parts: str) -> Path:

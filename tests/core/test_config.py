@@ -4,9 +4,9 @@ import json
 
 import pandas as pd
 import pytest
-from test_boundaries import grid
 from typer.testing import CliRunner
 
+from conftest import grid
 from planner.cli.app import app
 from planner.core.config import config_toml, load_config, merge_settings, request_toml
 from planner.core.errors import PlannerError, ValidationError

@@ -1,8 +1,8 @@
 """Re-planning with least change: current clusters are six columns of a 6 x 6 grid."""
 
 import numpy as np
-from test_boundaries import cluster_of, grid
 
+from conftest import cluster_of, grid
 from planner import Rules, plan
 from planner.choices.repair import Sizes
 from planner.choices.replan import replan

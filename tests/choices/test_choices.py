@@ -2,8 +2,8 @@
 
 import pandas as pd
 import pytest
-from test_boundaries import cluster_of, grid
 
+from conftest import cluster_of, grid
 from planner import ValidationError, plan
 from planner.choices.table import choices_from_table
 from planner.core.choices import Choices, parse_flag

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from test_boundaries import grid
 
+from conftest import grid
 from planner import PlannerError, Rules, plan
 from planner.evaluate.figures import annual_budget, coordinator
 

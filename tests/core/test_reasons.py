@@ -8,8 +8,8 @@ import string
 
 import pandas as pd
 import pytest
-from test_boundaries import grid
 
+from conftest import grid
 from planner import plan
 from planner.core.choices import Choices
 from planner.core.i18n import REASONS

@@ -17,7 +17,7 @@ from planner.load.common import Sheet
 from planner.load.readers import apply_column_map, read_table
 from planner.load.validate import COLUMN_FLAGS, to_metric, validate_clinics
 
-SHARED_DATA = Path(__file__).parents[1] / ".." / "shared" / "data"
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 HEADER = "clinic_id;name;lat;lon;patients;doctors;kommune"
 

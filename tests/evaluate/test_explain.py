@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 import shapely
-from test_boundaries import grid
 
+from conftest import grid
 from planner import Rules, plan
 from planner.core.adjacency import Adjacency
 from planner.evaluate.explain import explain_left_out

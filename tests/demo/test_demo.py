@@ -22,7 +22,7 @@ from planner.demo.region import (
     write_demo_region,
 )
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 THRESHOLD = 30_000
 
 
