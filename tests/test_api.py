@@ -149,3 +149,75 @@ def test_an_impossible_hard_ceiling_is_explained():
     table.loc[0, "patients"] = 60_000  # one clinic above the ceiling cannot be split
     with pytest.raises(PlannerError, match="hard ceiling of 50,000"):
         plan(table, rules=Rules(min_patients=30_000, max_patients=50_000, max_hard=True))
+
+
+def _danish_file(path):
+    """A clinic file with Danish column names, two municipalities and no GP column."""
+    table = town_table(n_side=6, patients=5_000)
+    table["kommune"] = ["Vest" if i % 6 < 3 else "Øst" for i in range(len(table))]
+    table = table.rename(columns={"clinic_id": "ydernummer", "name": "navn"})
+    table.drop(columns="doctors").to_csv(path, sep=";", index=False)
+    return path
+
+
+def test_the_same_file_gives_the_same_plan_from_the_api_and_the_cli(tmp_path):
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    src = _danish_file(tmp_path / "klinikker.csv")
+    out = tmp_path / "out"
+    args = ["plan", str(src), "--out", str(out), "--quiet", "--no-map", "--patients-per-gp"]
+    run = CliRunner().invoke(app, [*args, "1500", "--seed", "4"])
+    assert run.exit_code == 0, run.output
+    from_cli = pd.read_csv(out / "assignments.csv", dtype=str, keep_default_na=False)
+    by_path = plan(src, patients_per_gp=1_500, random_state=4)
+    by_table = plan(pd.read_csv(src, sep=";", dtype=str), patients_per_gp=1_500, random_state=4)
+    for result in (by_path, by_table):
+        got = result.assignments()
+        assert got["clinic_id"].tolist() == from_cli["clinic_id"].tolist()
+        assert got["cluster_id"].tolist() == from_cli["cluster_id"].tolist()
+        # 'kommune' is the municipality in every path: the boundaries are on.
+        assert result.metrics["boundaries"] == "municipality"
+        assert (result.clinics["doctors"] == 3).all()  # 5,000 / 1,500 rounded
+
+
+def test_plan_takes_a_request_and_keywords_change_it():
+    from planner import PlanRequest
+
+    table = town_table()
+    request = PlanRequest(rules=Rules(min_patients=40_000), seed=2)
+    result = plan(table, request)
+    assert result.request == request and result.seed == 2
+    assert (result.clusters["patients"] >= 40_000).all()
+    changed = plan(table, request, min_patients=60_000)
+    assert changed.request.rules.min_patients == 60_000 and changed.request.seed == 2
+    assert changed.n_clusters == 3
+    with pytest.raises(PlannerError, match="unknown keyword"):
+        plan(table, request, min_patient=5)
+
+
+def test_the_result_is_frozen():
+    import dataclasses
+
+    result = plan(town_table())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.seed = 3  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        result.metrics["clusters"] = 99  # type: ignore[index]
+
+
+def test_complete_agrees_with_the_exit_code_when_a_clinic_closes(tmp_path):
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    table = town_table()
+    table["leaving"] = ["ja" if i == 0 else "" for i in range(len(table))]
+    result = plan(table)
+    assert result.unassigned["reason"].tolist() == ["closing"]
+    assert result.complete  # a clinic closing is not a clinic left out
+    src = tmp_path / "c.csv"
+    table.to_csv(src, index=False)
+    run = CliRunner().invoke(app, ["plan", str(src), "--out", str(tmp_path / "o"), "-q"])
+    assert run.exit_code == 0, run.output

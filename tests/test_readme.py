@@ -35,3 +35,23 @@ def test_readme_configuration_plans_the_demo_region(tmp_path):
     assert summary["rules"]["max_patients"] == 50_000
     assert summary["totals"]["clusters"] > 0
     assert "<title>Klyngeforslag</title>" in (tmp_path / "out" / "map.html").read_text("utf-8")
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch):
+    (block,) = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+    monkeypatch.chdir(REPO)
+    code = block.replace('"out/api"', repr(str(tmp_path / "api")))
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    result, bigger = namespace["result"], namespace["bigger"]
+    assert result.n_clusters > 0 and result.metrics["land"] == "given"
+    assert (bigger.clusters["patients"] >= 35_000).all() and bigger.seed == 1
+    # The request written beside the outputs plans the same again.
+    again = CliRunner().invoke(
+        app,
+        ["plan", "--config", str(tmp_path / "api" / "config.toml"), "--out",
+         str(tmp_path / "again"), "--quiet"],
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    first = (tmp_path / "api" / "assignments.csv").read_text(encoding="utf-8")
+    assert (tmp_path / "again" / "assignments.csv").read_text(encoding="utf-8") == first
