@@ -1,4 +1,5 @@
-"""The code base stays lint-clean and formatted (ruff, configured in pyproject.toml)."""
+"""The code base stays lint-clean, formatted and type-checked (ruff and mypy, configured in
+pyproject.toml)."""
 
 import shutil
 import subprocess
@@ -27,3 +28,12 @@ def test_ruff_format_is_applied():
         [*_ruff(), "format", "--check", "."], cwd=REPO, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mypy_passes_on_the_package():
+    exe = shutil.which("mypy", path=str(Path(sys.executable).parent)) or shutil.which("mypy")
+    if exe is None:
+        pytest.skip("mypy is not installed (it comes with the 'test' extra)")
+    done = subprocess.run([exe], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Success: no issues found" in done.stdout

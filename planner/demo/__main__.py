@@ -2,4 +2,5 @@
 
 from planner.demo.region import main
 
-main()
+if __name__ == "__main__":
+    main()
