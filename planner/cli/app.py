@@ -17,9 +17,19 @@ from rich.logging import RichHandler
 from rich.markup import escape
 
 from planner.cli.plan import check_out, print_summary, run_plan, say
+from planner.core.choices import LOCK_MODES
 from planner.core.config import load_config, merge_settings
 from planner.core.errors import PlannerError, ValidationError
-from planner.core.request import METHODS, OutputOptions, PlanRequest
+from planner.core.i18n import LANGUAGES
+from planner.core.request import (
+    BOUNDARY_MODES,
+    METHODS,
+    MODES,
+    MUNICIPALITY_KEY,
+    REGION_KEY,
+    OutputOptions,
+    PlanRequest,
+)
 from planner.output.write import write_outputs
 from planner.result.plan_result import PlanResult
 
@@ -36,6 +46,13 @@ err = Console(stderr=True)
 out = Console()
 
 Col = Annotated[str | None, typer.Option(show_default=False)]
+#: The defaults the help texts name, from the one place they are defined.
+_REQ = PlanRequest()
+_RULES = _REQ.rules
+
+
+def _words(allowed: tuple[str, ...]) -> str:
+    return ", ".join(allowed[:-1]) + " or " + allowed[-1]
 
 
 def _column_map(**flags: str | None) -> dict[str, str]:
@@ -70,7 +87,10 @@ def plan_command(
         Path | None, typer.Option("--land", help="Polygon file of land (unioned).")
     ] = None,
     min_patients: Annotated[
-        int | None, typer.Option(min=1, help="Size rule (default 30,000).", show_default=False)
+        int | None,
+        typer.Option(
+            min=1, help=f"Size rule (default {_RULES.min_patients:,}).", show_default=False
+        ),
     ] = None,
     min_doctors: Annotated[
         int | None, typer.Option(min=1, help="Or at least this many GPs.", show_default=False)
@@ -78,10 +98,13 @@ def plan_command(
     max_patients: Annotated[int | None, typer.Option(help="Optional ceiling.")] = None,
     max_hard: Annotated[
         bool | None,
-        typer.Option("--max-hard/--max-soft", help="Ceiling is a hard rule (default soft)."),
+        typer.Option(
+            "--max-hard/--max-soft",
+            help=f"Ceiling is a hard rule (default {'hard' if _RULES.max_hard else 'soft'}).",
+        ),
     ] = None,
     link_max_km: Annotated[
-        float | None, typer.Option(help="Longest automatic link (default 60).")
+        float | None, typer.Option(help=f"Longest automatic link (default {_RULES.link_max_km:g}).")
     ] = None,
     links: Annotated[
         Path | None,
@@ -89,17 +112,18 @@ def plan_command(
     ] = None,
     boundaries: Annotated[
         str | None,
-        typer.Option(help="auto, none, region or municipality (default auto)."),
+        typer.Option(help=f"{_words(BOUNDARY_MODES)} (default {_REQ.boundaries})."),
     ] = None,
     municipalities: Annotated[
         Path | None, typer.Option("--municipalities", help="Municipality polygons.")
     ] = None,
     municipality_key: Annotated[
-        str | None, typer.Option(help="Name column of --municipalities (default KOMNAVN).")
+        str | None,
+        typer.Option(help=f"Name column of --municipalities (default {MUNICIPALITY_KEY})."),
     ] = None,
     regions: Annotated[Path | None, typer.Option("--regions", help="Region polygons.")] = None,
     region_key: Annotated[
-        str | None, typer.Option(help="Name column of --regions (default REGIONNAVN).")
+        str | None, typer.Option(help=f"Name column of --regions (default {REGION_KEY}).")
     ] = None,
     cannot_link: Annotated[
         Path | None,
@@ -125,9 +149,11 @@ def plan_command(
         ),
     ] = None,
     lock: Annotated[
-        str | None, typer.Option(help="Locked clusters below the rule: keep or top_up.")
+        str | None, typer.Option(help=f"Locked clusters below the rule: {_words(LOCK_MODES)}.")
     ] = None,
-    mode: Annotated[str | None, typer.Option(help="plan or replan (default plan).")] = None,
+    mode: Annotated[
+        str | None, typer.Option(help=f"{_words(MODES)} (default {_REQ.mode}).")
+    ] = None,
     replan: Annotated[
         bool, typer.Option("--replan", help="Least change to existing_cluster (= --mode replan).")
     ] = False,
@@ -145,7 +171,10 @@ def plan_command(
     method: Annotated[
         str | None, typer.Option(help=f"Solver: {', '.join(sorted(METHODS))}.")
     ] = None,
-    lang: Annotated[str | None, typer.Option(help="Map language: en or da.")] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(help=f"Map language: {_words(LANGUAGES)} (default {OutputOptions().lang})."),
+    ] = None,
     no_map: Annotated[bool, typer.Option("--no-map", help="Skip map.html.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     id_col: Col = None,
