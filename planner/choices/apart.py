@@ -103,9 +103,9 @@ def cheapest_links(ctx: Context, links: list[tuple[int, int, float]], pinned: np
         own = set(labels[nodes].tolist())
         if len(own) != 1 or -1 in own or sizes.big_enough(nodes) or pinned[nodes].any():
             continue
-        out = [(t, i, j) for i, j, t in links if (land[i] == mass) != (land[j] == mass)]
-        out = [(t, j if land[i] == mass else i) for t, i, j in out]
-        out = [(t, int(labels[k])) for t, k in out if labels[k] >= 0]
+        crossing = [(t, i, j) for i, j, t in links if (land[i] == mass) != (land[j] == mass)]
+        far = [(t, j if land[i] == mass else i) for t, i, j in crossing]
+        out = [(t, int(labels[k])) for t, k in far if labels[k] >= 0]
         if not out:
             continue
         _, target = min(out)

@@ -11,7 +11,7 @@ listed as a conflict, never silently broken.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -163,7 +163,9 @@ def _group_nodes(ctx: Context, free: np.ndarray) -> list[list[int]]:
     return merged
 
 
-def _contract(ctx: Context, free: np.ndarray, groups: list[list[int]]):
+def _contract(
+    ctx: Context, free: np.ndarray, groups: list[list[int]]
+) -> tuple[Instance, np.ndarray]:
     """The solver's instance over free clinics, groups contracted to one node each."""
     n = ctx.adj.n
     root = np.arange(n)
@@ -243,7 +245,7 @@ def _absorb_pockets(ctx: Context, n_locked: int) -> None:
 
 
 def solve_with_choices(
-    ids,
+    ids: Sequence[str] | np.ndarray,
     adjacency: Adjacency,
     sizes: Sizes,
     choices: Choices,

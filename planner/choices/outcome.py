@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,7 +43,9 @@ class Solved:
 class Context:
     """Working state of one planning run with choices: ids, graph, sizes, output."""
 
-    def __init__(self, ids, adjacency: Adjacency, sizes: Sizes, choices: Choices) -> None:
+    def __init__(
+        self, ids: Sequence[str] | np.ndarray, adjacency: Adjacency, sizes: Sizes, choices: Choices
+    ) -> None:
         self.ids = np.asarray(ids, dtype=object)
         self.pos = {str(c): i for i, c in enumerate(self.ids.tolist())}
         self.adj = adjacency
@@ -50,7 +53,7 @@ class Context:
         self.choices = choices
         self.out = Solved(np.full(len(self.ids), -1, dtype=np.int64))
 
-    def conflict(self, kind: str, nodes, why: Reason) -> None:
+    def conflict(self, kind: str, nodes: Iterable[int], why: Reason) -> None:
         names = "; ".join(str(self.ids[i]) for i in nodes)
         self.out.conflicts.append(Conflict.of(kind, names, why))
 

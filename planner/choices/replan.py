@@ -17,7 +17,7 @@ current plan has are kept; re-planning never makes a new one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -37,7 +37,12 @@ log = logging.getLogger(__name__)
 
 class _State:
     def __init__(
-        self, ids, adj: Adjacency, sizes: Sizes, choices: Choices, unit: np.ndarray | None
+        self,
+        ids: Sequence[str] | np.ndarray,
+        adj: Adjacency,
+        sizes: Sizes,
+        choices: Choices,
+        unit: np.ndarray | None,
     ) -> None:
         self.ids = np.asarray(ids, dtype=object)
         self.adj, self.sizes = adj, sizes
@@ -156,10 +161,8 @@ def _top_up_moves(
     sizes = st.sizes
     while not sizes.big_enough(np.flatnonzero(labels == c)):
         mine = np.flatnonzero(labels == c)
-        border = {int(j) for i in mine for j in st.adj.neighbours(int(i)) if labels[j] >= 0}
-        border = sorted(
-            j for j in border - set(mine.tolist()) if not st.pinned[j] and st.fits(j, c)
-        )
+        near = {int(j) for i in mine for j in st.adj.neighbours(int(i)) if labels[j] >= 0}
+        border = sorted(j for j in near - set(mine.tolist()) if not st.pinned[j] and st.fits(j, c))
         spare = [j for j in border if stays_valid(st.adj, labels, np.array([j]), sizes)]
         if spare:
             pick = max(spare, key=lambda j: (int(sizes.patients[j]), -j))
@@ -251,7 +254,7 @@ def _split_big(st: _State, solve: Callable[[Instance], np.ndarray]) -> None:
 
 
 def replan(
-    ids,
+    ids: Sequence[str] | np.ndarray,
     adjacency: Adjacency,
     sizes: Sizes,
     choices: Choices,

@@ -304,7 +304,7 @@ def _rural_settlements(
     villages = villages[n_big - n_town :]
     for name, _, geom in masses[2:]:
         small = rng.uniform(1_500, 6_000)
-        n = int(min(rng.integers(1, 4), small // 900))
+        n = min(int(rng.integers(1, 4)), int(small // 900))
         out.append(
             _Settlement([name] * n, usable.intersection(geom), None, 0, _patients(rng, n, small))
         )

@@ -119,7 +119,7 @@ def diff_assignments(a: pd.DataFrame, b: pd.DataFrame) -> PlanDiff:
     moves = joined.loc[is_moved, ["clinic_id", "name", "patients", "cluster_a", "cluster_b"]]
     moves = moves.sort_values(["cluster_a", "cluster_b", "clinic_id"], na_position="first")
 
-    pairs = [(ca, cb) for cb, ca in match.items()]
+    pairs: list[tuple[str | None, str | None]] = [(ca, cb) for cb, ca in match.items()]
     paired_a = set(match.values())
     pairs += [(ca, None) for ca in sorted(set(joined["cluster_a"].dropna()) - paired_a)]
     pairs += [(None, cb) for cb in sorted(set(joined["cluster_b"].dropna()) - set(match))]

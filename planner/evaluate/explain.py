@@ -127,8 +127,8 @@ def explain_left_out(
     names: Sequence[str],
     rules: Rules,
     *,
-    municipality: Sequence[str] | None = None,
-    region: Sequence[str] | None = None,
+    municipality: Sequence[str] | np.ndarray | None = None,
+    region: Sequence[str] | np.ndarray | None = None,
 ) -> list[Infeasible]:
     """Explain every connected part of clinics the plan leaves out.
 

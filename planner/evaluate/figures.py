@@ -62,6 +62,7 @@ def _status(patients: int, doctors: int, rules: Rules) -> tuple[str, Reason | No
     if not rules.big_enough(patients, doctors):
         return "below minimum", Reason("below_min", {"patients": rules.min_patients})
     if rules.too_big(patients):
+        assert rules.max_patients is not None  # too_big needs a ceiling
         return "above maximum", Reason("above_max", {"patients": rules.max_patients})
     if rules.max_patients is not None and patients > rules.max_patients:
         return "ok", Reason("above_soft_max", {"patients": rules.max_patients})

@@ -23,7 +23,7 @@ def assign_areas(
     key: str,
     *,
     source: str,
-    ids: Sequence[str] | None = None,
+    ids: Sequence[str] | np.ndarray | None = None,
 ) -> tuple[list[str], list[Problem]]:
     """Name the polygon each point lies in (point in polygon).
 
@@ -64,7 +64,7 @@ def assign_areas(
         if len(j) and float(dist[0]) <= SNAP_KM * 1_000:
             out[i] = names[int(j[0])]
         else:
-            who = ids[i] if ids is not None else str(i + 1)
+            who = str(ids[int(i)]) if ids is not None else str(i + 1)
             msg = f"clinic '{who}' lies more than {SNAP_KM:g} km outside every area of the file"
             problems.append(Problem(source, None, key, msg))
     return [str(v) for v in out], problems

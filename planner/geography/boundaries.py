@@ -123,7 +123,9 @@ def _atoms(adjacency: Adjacency, region: np.ndarray, muni: np.ndarray) -> np.nda
 class _Groups:
     """Union-find over atoms with totals, for merging small municipalities."""
 
-    def __init__(self, atom: np.ndarray, patients: np.ndarray, doctors: np.ndarray, xy) -> None:
+    def __init__(
+        self, atom: np.ndarray, patients: np.ndarray, doctors: np.ndarray, xy: np.ndarray
+    ) -> None:
         k = int(atom.max()) + 1 if len(atom) else 0
         self.parent = list(range(k))
         self.p = np.bincount(atom, weights=patients, minlength=k)
@@ -214,7 +216,16 @@ def _size_words(rules: Rules) -> Reason:
 class _Merger:
     """Grows planning units from atoms; remembers every merge and why."""
 
-    def __init__(self, atom, region, names, patients, doctors, xy, edges) -> None:
+    def __init__(
+        self,
+        atom: np.ndarray,
+        region: np.ndarray,
+        names: dict[int, str],
+        patients: np.ndarray,
+        doctors: np.ndarray,
+        xy: np.ndarray,
+        edges: list[tuple[int, int]],
+    ) -> None:
         self.groups = _Groups(atom, patients, doctors, xy)
         self.region_of = {int(a): region[i] for i, a in enumerate(atom)}
         self.atom_name = names
@@ -294,8 +305,8 @@ def planning_units(
     *,
     rules: Rules,
     mode: str,
-    region: Sequence[str] | None = None,
-    municipality: Sequence[str] | None = None,
+    region: Sequence[str] | np.ndarray | None = None,
+    municipality: Sequence[str] | np.ndarray | None = None,
     together: Sequence[tuple[Reason, np.ndarray]] = (),
 ) -> Units:
     """Group clinics into planning units and cut the graph between them.
@@ -351,7 +362,9 @@ def planning_units(
     return _units(merger, atom, adjacency, mode, conflicts)
 
 
-def _units(merger: _Merger, atom, adjacency: Adjacency, mode: str, conflicts) -> Units:
+def _units(
+    merger: _Merger, atom: np.ndarray, adjacency: Adjacency, mode: str, conflicts: list[Reason]
+) -> Units:
     roots = np.array([merger.groups.find(int(a)) for a in atom], dtype=np.int64)
     _, unit = np.unique(roots, return_inverse=True)
     unit = unit.reshape(-1)
@@ -375,7 +388,7 @@ def _units(merger: _Merger, atom, adjacency: Adjacency, mode: str, conflicts) ->
 
 
 def crossing_reasons(
-    labels: np.ndarray, municipality: Sequence[str] | None, units: Units
+    labels: np.ndarray, municipality: Sequence[str] | np.ndarray | None, units: Units
 ) -> dict[int, str]:
     """Why each cluster that spans municipalities does so, by cluster label (English)."""
     found = crossing_reason_values(labels, municipality, units)
@@ -383,7 +396,7 @@ def crossing_reasons(
 
 
 def crossing_reason_values(
-    labels: np.ndarray, municipality: Sequence[str] | None, units: Units
+    labels: np.ndarray, municipality: Sequence[str] | np.ndarray | None, units: Units
 ) -> dict[int, Reason]:
     """Why each cluster that spans municipalities does so, by cluster label."""
     if municipality is None:

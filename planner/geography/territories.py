@@ -159,7 +159,7 @@ def build_geography(
     clinics: gpd.GeoDataFrame,
     *,
     land: shapely.Geometry | None = None,
-    links: Sequence[tuple[str, str] | tuple[str, str, float]] | None = None,
+    links: Sequence[tuple[str, str] | tuple[str, str, float | None]] | None = None,
     auto_link: bool = True,
     link_max_km: float = 60.0,
     areas: Sequence[str] | np.ndarray | None = None,
@@ -243,7 +243,7 @@ def _explicit_links(
     graph: nx.Graph,
     ids: list[str],
     xy: np.ndarray,
-    links: Sequence[tuple[str, str] | tuple[str, str, float]],
+    links: Sequence[tuple[str, str] | tuple[str, str, float | None]],
 ) -> list[LinkRow]:
     position = {cid: i for i, cid in enumerate(ids)}
     rows: list[LinkRow] = []
@@ -324,7 +324,7 @@ def _nearest_links(
 def _apart_message(
     apart: Sequence[int],
     mass: np.ndarray,
-    ids: Sequence[str],
+    ids: Sequence[str] | np.ndarray,
     patients: np.ndarray,
     xy: np.ndarray,
     area: np.ndarray | None,
@@ -338,7 +338,7 @@ def _apart_message(
     first), its patients, and the nearest clinic of another mass of its area: the place a
     link (bridge, ferry) would join it.
     """
-    ids = np.asarray(ids, dtype=object)
+    names = np.asarray(ids, dtype=object)
     parts = []
     for r in sorted(apart, key=lambda r: (int(patients[mass == r].sum()), r)):
         members = np.flatnonzero(mass == r)
@@ -353,12 +353,12 @@ def _apart_message(
             dist, idx = cKDTree(xy[others]).query(xy[members], k=1)
             order = members[np.argsort(dist, kind="stable")]
             best = int(np.argmin(dist))
-            near = f"; nearest across the water: {ids[members[best]]} - "
-            near += f"{ids[others[idx[best]]]}, {dist[best] / 1_000:.0f} km"
+            near = f"; nearest across the water: {names[members[best]]} - "
+            near += f"{names[others[idx[best]]]}, {dist[best] / 1_000:.0f} km"
         else:
             near = ""
         more = ", ..." if len(members) > shown else ""
-        parts.append(f"{text} ({', '.join(ids[order[:shown]].tolist())}{more}){near}")
+        parts.append(f"{text} ({', '.join(names[order[:shown]].tolist())}{more}){near}")
     return (
         f"{len(apart)} land masses stay apart: no clinic across the water within "
         f"{link_max_km:.0f} km; add a link (bridge, ferry) to join them: " + "; ".join(parts)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import pandas as pd
@@ -35,7 +35,7 @@ __all__ = ["Inputs", "Polygons", "read_clinics", "read_inputs"]
 
 log = logging.getLogger(__name__)
 
-ClinicsLike = Sheet | pd.DataFrame | str | Path
+ClinicsLike: TypeAlias = Sheet | pd.DataFrame | str | Path
 
 
 def read_clinics(clinics: ClinicsLike, request: PlanRequest, *, source: str | None = None) -> Sheet:

@@ -158,14 +158,14 @@ def read_land(path: str | Path) -> BaseGeometry:
         The file is missing, unreadable or holds no polygons.
     """
     path, source = existing_file(path)
-    pieces = []
+    pieces: list[shapely.Geometry] = []
     for layer in _polygon_layers(path, source):
         gdf = to_wgs84(read_spatial(path, source, layer), source)
         polys = _polygonal(np.asarray(gdf.geometry.values))
         pieces.extend(p for p in polys if p is not None)
     if not pieces:
         raise fail(source, "the file holds no polygons to use as land")
-    land = shapely.make_valid(shapely.union_all(np.asarray(pieces, dtype=object)))
+    land = shapely.make_valid(shapely.union_all(np.array(pieces, dtype=object)))
     logger.debug("land from %s: %d polygon pieces", source, len(pieces))
     return land
 

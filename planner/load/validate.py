@@ -274,14 +274,14 @@ def validate_clinics(table: Sheet | pd.DataFrame, *, source: str | None = None) 
     }
     if "clinic_id" in table.columns:
         parsed["clinic_id"] = [_text(v) for v in table["clinic_id"].tolist()]
-        problems += _id_problems(parsed["clinic_id"], rows, source)
+        problems += _id_problems([str(v) for v in parsed["clinic_id"]], rows, source)
     for column, parse in parsers.items():
         if column in table.columns:
             parsed[column], found = _parse_column(table[column], column, parse, rows, source)
             problems += found
     if problems:
         order = {c: i for i, c in enumerate((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS))}
-        problems.sort(key=lambda p: (p.row is not None, p.row or 0, order.get(p.column, 99)))
+        problems.sort(key=lambda p: (p.row is not None, p.row or 0, order.get(p.column or "", 99)))
         raise ValidationError(problems)
     return _build(table, parsed, source)
 

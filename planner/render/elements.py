@@ -87,7 +87,8 @@ class SafeMacro(MacroElement):
     from data can never be evaluated as a template.
     """
 
-    def render(self, **kwargs: Any) -> None:
+    # branca's MacroElement.render returns nothing though Element.render is typed as str.
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         figure = self.get_root()
         if not isinstance(figure, Figure):
             raise TypeError(f"{type(self).__name__} can only render inside a Figure")
@@ -116,7 +117,8 @@ class GeoJson(folium.GeoJson, SafeMacro):
     """``folium.GeoJson``, rendered safely (its properties are data)."""
 
 
-class CircleMarker(folium.CircleMarker, SafeMacro):
+# folium's Marker.render takes no keywords; SafeMacro.render passes them on (a stub clash).
+class CircleMarker(folium.CircleMarker, SafeMacro):  # type: ignore[misc]
     """``folium.CircleMarker``, rendered safely."""
 
 
@@ -282,7 +284,7 @@ class ReviewControls(SafeMacro):
         self.data = data
         self.markers = markers
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as SafeMacro.render
         """Add the shared script and style to the page header, then the call."""
         figure = self.get_root()
         if isinstance(figure, Figure):

@@ -17,6 +17,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import Figure
 
 from planner.core.i18n import check_lang, label, labels, link_key
 from planner.core.reasons import localise_result
@@ -412,8 +413,10 @@ def render_map(
         zoom_delta=0.5,
     )
     strip_cdn_assets(fmap)
-    fmap.get_root().header.add_child(ErrorCatcher(), name="planner_errors", index=0)
-    fmap.get_root().title = label("legend_title", lang)
+    page = fmap.get_root()
+    assert isinstance(page, Figure)  # folium puts every map in a Figure
+    page.header.add_child(ErrorCatcher(), name="planner_errors", index=0)
+    page.title = label("legend_title", lang)
     if tiles:
         TileLayer(tiles, name=label("layer_background", lang), overlay=True).add_to(fmap)
     bounds = map_bounds(result)

@@ -194,7 +194,7 @@ def assemble(run: Run) -> PlanResult:
         names=run.solved.names, crossings=_crossings(run),
     )  # fmt: skip
     clinics = table.copy()
-    clinics["cluster_id"] = [ids[c] if c >= 0 else None for c in labels]
+    clinics["cluster_id"] = [ids[int(c)] if c >= 0 else None for c in labels]
     clinics["status"] = np.where(labels >= 0, "clustered", "left out")
     reasons, infeasible = _reasons(run, labels, instance)
     clinics["reason"] = [r.text("en") if r else "" for r in reasons]

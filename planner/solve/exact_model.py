@@ -33,43 +33,45 @@ class PartModel:
         m, rules = self.m, self.rules
         model = cp_model.CpModel()
         x = {
-            (i, j): model.NewBoolVar(f"x{i}_{j}")
+            (i, j): model.new_bool_var(f"x{i}_{j}")
             for i in range(m)
             for j in range(m)
             if not min_root or j <= i
         }
-        parent = {(i, p): model.NewBoolVar(f"a{i}_{p}") for i in range(m) for p in self.nbrs[i]}
-        label = [model.NewIntVar(0, m - 1, f"l{i}") for i in range(m)]
-        depth = [model.NewIntVar(0, m - 1, f"d{i}") for i in range(m)]
+        parent = {(i, p): model.new_bool_var(f"a{i}_{p}") for i in range(m) for p in self.nbrs[i]}
+        label = [model.new_int_var(0, m - 1, f"l{i}") for i in range(m)]
+        depth = [model.new_int_var(0, m - 1, f"d{i}") for i in range(m)]
         for i in range(m):
             row = [x[i, j] for j in range(m) if (i, j) in x]
-            model.AddExactlyOne(row)
-            model.Add(label[i] == sum(j * x[i, j] for j in range(m) if (i, j) in x))
-            model.Add(sum(parent[i, p] for p in self.nbrs[i]) + x[i, i] == 1)
+            model.add_exactly_one(row)
+            model.add(label[i] == sum(j * x[i, j] for j in range(m) if (i, j) in x))
+            model.add(sum(parent[i, p] for p in self.nbrs[i]) + x[i, i] == 1)
             for p in self.nbrs[i]:
-                model.Add(label[i] == label[p]).OnlyEnforceIf(parent[i, p])
-                model.Add(depth[i] >= depth[p] + 1).OnlyEnforceIf(parent[i, p])
+                model.add(label[i] == label[p]).only_enforce_if(parent[i, p])
+                model.add(depth[i] >= depth[p] + 1).only_enforce_if(parent[i, p])
         for j in range(m):
             col = [i for i in range(m) if (i, j) in x]
             for i in col:
                 if i != j:
-                    model.AddImplication(x[i, j], x[j, j])
+                    model.add_implication(x[i, j], x[j, j])
                     # a member other than the root has a neighbour in the same cluster
                     near = [x[p, j] for p in self.nbrs[i] if (p, j) in x]
-                    model.AddBoolOr(near).OnlyEnforceIf(x[i, j])
+                    model.add_bool_or(near).only_enforce_if(x[i, j])
             pat = sum(self.pat[i] * x[i, j] for i in col)
             if rules.min_doctors is None:
-                model.Add(pat >= rules.min_patients * x[j, j])
+                model.add(pat >= rules.min_patients * x[j, j])
             else:
-                bp, bd = model.NewBoolVar(f"bp{j}"), model.NewBoolVar(f"bd{j}")
-                model.Add(pat >= rules.min_patients * bp)
-                model.Add(sum(self.gps[i] * x[i, j] for i in col) >= rules.min_doctors * bd)
-                model.AddBoolOr([bp, bd]).OnlyEnforceIf(x[j, j])
+                bp, bd = model.new_bool_var(f"bp{j}"), model.new_bool_var(f"bd{j}")
+                model.add(pat >= rules.min_patients * bp)
+                model.add(sum(self.gps[i] * x[i, j] for i in col) >= rules.min_doctors * bd)
+                model.add_bool_or([bp, bd]).only_enforce_if(x[j, j])
             if rules.max_hard and rules.max_patients is not None:
-                model.Add(pat <= rules.max_patients)
+                model.add(pat <= rules.max_patients)
         return model, x, parent
 
-    def _hint(self, model: cp_model.CpModel, x: dict, parent: dict, labels: np.ndarray, roots):
+    def _hint(
+        self, model: cp_model.CpModel, x: dict, parent: dict, labels: np.ndarray, roots: list[int]
+    ) -> None:
         for c, root in enumerate(roots):
             members = set(np.flatnonzero(labels == c).tolist())
             seen, queue = {root}, [root]
@@ -79,9 +81,9 @@ class PartModel:
                     if v in members and v not in seen:
                         seen.add(v)
                         queue.append(v)
-                        model.AddHint(parent[v, u], 1)
+                        model.add_hint(parent[v, u], 1)
             for i in members:
-                model.AddHint(x[i, root], 1)
+                model.add_hint(x[i, root], 1)
 
     def _solver(self, time_limit: float, seed: int) -> cp_model.CpSolver:
         solver = cp_model.CpSolver()
@@ -93,7 +95,7 @@ class PartModel:
     def _labels(self, solver: cp_model.CpSolver, x: dict) -> np.ndarray:
         root = np.array(
             [
-                next(j for j in range(self.m) if (i, j) in x and solver.Value(x[i, j]))
+                next(j for j in range(self.m) if (i, j) in x and solver.value(x[i, j]))
                 for i in range(self.m)
             ]
         )
@@ -108,15 +110,15 @@ class PartModel:
         roots = [int(np.flatnonzero(hint == c).min()) for c in range(int(hint.max()) + 1)]
         self._hint(model, x, parent, hint, roots)
         n_roots = sum(x[j, j] for j in range(self.m))
-        model.Add(n_roots >= len(roots))
+        model.add(n_roots >= len(roots))
         if self.rules.min_doctors is None:
-            model.Add(n_roots <= sum(self.pat) // self.rules.min_patients)
-        model.Maximize(n_roots)
+            model.add(n_roots <= sum(self.pat) // self.rules.min_patients)
+        model.maximize(n_roots)
         solver = self._solver(time_limit, seed)
-        status = solver.Solve(model)
+        status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return hint, False, self._trivial_bound()
-        bound = math.floor(solver.BestObjectiveBound() + 1e-6)
+        bound = math.floor(solver.best_objective_bound + 1e-6)
         return self._labels(solver, x), status == cp_model.OPTIMAL, bound
 
     def _trivial_bound(self) -> int:
@@ -146,11 +148,11 @@ class PartModel:
         model, x, parent = self._build(min_root=False)
         k = int(labels.max()) + 1
         self._hint(model, x, parent, labels, self.meeting(labels))
-        model.Add(sum(x[j, j] for j in range(self.m)) == k)
+        model.add(sum(x[j, j] for j in range(self.m)) == k)
         cost = {key: round(self.gps[key[0]] * self.dist[key] * SCALE) for key in x}
-        model.Minimize(sum(cost[key] * var for key, var in x.items()))
+        model.minimize(sum(cost[key] * var for key, var in x.items()))
         solver = self._solver(time_limit, seed)
-        status = solver.Solve(model)
+        status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return labels, False
         found = self._labels(solver, x)

@@ -168,7 +168,11 @@ def solve_maxp(
         high = [0.0]  # progress never goes back
 
         def report(
-            frac: float, message: str, base: int = done, size: int = len(nodes), high=high
+            frac: float,
+            message: str,
+            base: int = done,
+            size: int = len(nodes),
+            high: list[float] = high,
         ) -> None:
             high[0] = max(high[0], min(frac, 1.0))
             if progress is not None:
@@ -385,11 +389,13 @@ def _regrow(
         travel.pending = {}
         verdict = -1 if trial is None else _compare(trial, cur, travel)
         if verdict >= 0:
+            assert trial is not None  # a verdict is given only on a trial
             travel.forget(*trial.touched)
             cur = trial
             travel.plan = cur
             travel.cache.update(travel.pending)  # what _compare priced, if anything
         if verdict > 0:  # the clusters around the change may improve again
+            assert trial is not None
             for c in trial.touched:
                 tried.pop(c, None)
                 for d in cur.neighbour_clusters(c) if cur.members[c] else ():

@@ -49,7 +49,7 @@ def danish_like(n: int, seed: int = 0) -> Instance:
     Examples
     --------
     >>> inst = danish_like(300, seed=1)
-    >>> inst.n, 3_000 < inst.patients.mean() < 4_200
+    >>> inst.n, bool(3_000 < inst.patients.mean() < 4_200)
     (300, True)
     """
     rng = np.random.default_rng(seed)
