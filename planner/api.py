@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import geopandas as gpd
@@ -131,24 +131,23 @@ def plan(
     started = time.perf_counter()
     request = request_from(request, **settings)
     get_solver(request.method)  # an unknown method fails before any reading
-    sheet, request = _clinic_sheet(clinics, request, source)
+    sheet, demo_land = _clinic_sheet(clinics, request, source)
     try:
-        return _plan(sheet, request, progress, started)
+        return _plan(sheet, request, progress, started, demo_land)
     except ValidationError as exc:
         raise exc.in_file_columns(dict(sheet.columns), sheet.source) from None
 
 
 def _clinic_sheet(
     clinics: ClinicsLike | None, request: PlanRequest, source: str | None
-) -> tuple[Sheet, PlanRequest]:
-    """The clinic table, read as the request says; the demo region when none is named."""
+) -> tuple[Sheet, Any]:
+    """The clinic table, read as the request says, and the land to use when the request
+    names none: the demo region and its land when no clinics are named at all."""
     if clinics is None and request.clinics is None:
-        if request.land is None:
-            request = PlanRequest(**{**_fields_of(request), "land": load_demo_land()})
-        return read_clinics(demo_sheet(), request), request
+        return read_clinics(demo_sheet(), request), load_demo_land()
     named = request.clinics if clinics is None else clinics
     assert named is not None
-    return read_clinics(named, request, source=source), request
+    return read_clinics(named, request, source=source), None
 
 
 @dataclass(frozen=True)
@@ -162,10 +161,12 @@ class _Prepared:
     rejected: list[Any]
 
 
-def _prepare(sheet: Sheet, request: PlanRequest) -> _Prepared:
+def _prepare(sheet: Sheet, request: PlanRequest, default_land: Any) -> _Prepared:
     table = to_metric(validate_clinics(sheet))
     known = set(table["clinic_id"].astype(str))
     inputs = read_inputs(request, known)
+    if inputs.land is None and default_land is not None:
+        inputs = replace(inputs, land=default_land)
     table = with_areas(table, inputs.municipalities, inputs.regions)
     wanted = gather_choices(
         table, inputs.choices, request.lock, source=sheet.source, first_row=sheet.first_row
@@ -180,9 +181,13 @@ def _prepare(sheet: Sheet, request: PlanRequest) -> _Prepared:
 
 
 def _plan(
-    sheet: Sheet, request: PlanRequest, progress: Progress | None, started: float
+    sheet: Sheet,
+    request: PlanRequest,
+    progress: Progress | None,
+    started: float,
+    default_land: Any = None,
 ) -> PlanResult:
-    ready = _prepare(sheet, request)
+    ready = _prepare(sheet, request, default_land)
     table, wanted, rules = ready.table, ready.choices, request.rules
     bmode = boundary_mode(request.boundaries, list(table.columns))
     active = np.flatnonzero(~table["clinic_id"].isin(wanted.leaving).to_numpy())
