@@ -378,6 +378,28 @@ def map_bounds(result: PlanResult) -> list[list[float]] | None:
     return [[float(south), float(west)], [float(north), float(east)]]
 
 
+def _review_data(result: PlanResult, lang: str, legend: dict[str, Any]) -> dict[str, Any]:
+    """What the page's own script reads: labels, the clinics and their options, the legend."""
+    options = _neighbour_options(result, result.clusters)
+    clinics = [
+        {"id": str(cid), "name": str(name), "cluster": none_if_blank([c]).iloc[0], "options": opt}
+        for cid, name, c, opt in zip(
+            result.clinics["clinic_id"],
+            result.clinics["name"],
+            result.clinics["cluster_id"],
+            options,
+            strict=True,
+        )
+    ]
+    return {
+        "lang": lang,
+        "labels": labels(lang),
+        "plan_key": _plan_key(result),
+        "clinics": clinics,
+        "legend": legend,
+    }
+
+
 def render_map(
     result: PlanResult, *, tiles: str | None = "OpenStreetMap", lang: str = "en"
 ) -> folium.Map:
@@ -445,30 +467,10 @@ def render_map(
         _add_moves(fmap, result, moves, current, lang)
     LayerControl(collapsed=False).add_to(fmap)
 
-    options = _neighbour_options(result, result.clusters)
-    data = {
-        "lang": lang,
-        "labels": labels(lang),
-        "plan_key": _plan_key(result),
-        "clinics": [
-            {
-                "id": str(cid),
-                "name": str(name),
-                "cluster": none_if_blank([c]).iloc[0],
-                "options": opt,
-            }
-            for cid, name, c, opt in zip(
-                result.clinics["clinic_id"],
-                result.clinics["name"],
-                result.clinics["cluster_id"],
-                options,
-                strict=True,
-            )
-        ],
-        "legend": _legend(
-            lang, counts, int(moves.sum()) if compare else None, result.metrics.get("land")
-        ),
-    }
+    legend = _legend(
+        lang, counts, int(moves.sum()) if compare else None, result.metrics.get("land")
+    )
+    data = _review_data(result, lang, legend)
     ReviewControls(data, markers).add_to(fmap)
     assert_safe(fmap.get_root())  # no element may read data as a template
     log.info("map of %d clusters and %d clinics", len(result.clusters), len(result.clinics))
