@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner.choices.gather import gather_choices, known_targets, together
+from planner.choices.gather import gather_choices, known_targets, together, unkept_proposals
 from planner.choices.locks import solve_with_choices
 from planner.choices.replan import replan
 from planner.core.errors import PlannerError, ValidationError
@@ -224,12 +224,12 @@ def _plan(
 
     if request.mode == "replan":
         # Current clusters may cross municipalities (kept), never regions; moves stay in units.
-        within = cut_between(geo.adjacency, region) if region is not None else geo.adjacency
-        solved = replan(ids, within, sizes, wanted, solve, unit=units.unit)
+        graph = cut_between(geo.adjacency, region) if region is not None else geo.adjacency
+        solved = replan(ids, graph, sizes, wanted, solve, unit=units.unit)
     else:
-        solved = solve_with_choices(
-            ids, units.adjacency, sizes, wanted, solve, links=geo.link_positions(ids)
-        )
+        graph = units.adjacency
+        solved = solve_with_choices(ids, graph, sizes, wanted, solve, links=geo.link_positions(ids))
+    solved.conflicts += unkept_proposals(ids, graph, solved, wanted)
     solved.conflicts[:0] = ready.rejected
     run = Run(
         table=table, active=active, geo=geo, units=units, solved=solved, choices=wanted,

@@ -10,13 +10,14 @@ from dataclasses import replace
 import geopandas as gpd
 import numpy as np
 
-from planner.choices.outcome import Conflict
+from planner.choices.outcome import Conflict, Solved
 from planner.choices.table import choices_from_table
+from planner.core.adjacency import Adjacency
 from planner.core.choices import Choices, unknown_ids
 from planner.core.errors import Problem, ValidationError
 from planner.core.reasons import Reason
 
-__all__ = ["gather_choices", "known_targets", "together"]
+__all__ = ["gather_choices", "known_targets", "together", "unkept_proposals"]
 
 
 def gather_choices(
@@ -79,4 +80,32 @@ def together(ids: np.ndarray, wanted: Choices) -> list[tuple[Reason, np.ndarray]
     for name, nodes in sorted(clusters.items()):
         if len(nodes) > 1:
             out.append((Reason("what_existing", {"name": name}), np.asarray(sorted(nodes))))
+    return out
+
+
+def unkept_proposals(
+    ids: np.ndarray, adjacency: Adjacency, solved: Solved, wanted: Choices
+) -> list[Conflict]:
+    """Proposals the plan did not honour and no conflict explains yet, each with why.
+
+    Every proposal ends as a move into its cluster or as a conflict, in every mode: one
+    for a clinic that borders no clinic of the proposed cluster, or one the plan could
+    not keep there.
+    """
+    pos = {c: i for i, c in enumerate(ids.tolist())}
+    named = {
+        clinic for c in solved.conflicts if c.kind == "proposal" for clinic in c.clinics.split("; ")
+    }
+    out = []
+    for clinic, target in sorted(wanted.proposed.items()):
+        if clinic not in pos or clinic in named:
+            continue
+        i = pos[clinic]
+        label = int(solved.labels[i])
+        if label >= 0 and solved.names.get(label) == target:
+            continue
+        borders = any(wanted.existing.get(str(ids[j])) == target for j in adjacency.neighbours(i))
+        where = Reason("where_not_kept" if borders else "where_not_bordering")
+        why = Reason("proposal_unknown", {"target": target, "where": where})
+        out.append(Conflict.of("proposal", clinic, why))
     return out

@@ -113,9 +113,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "feedback_remove": ("Remove", "Fjern"),
     "feedback_download": ("Download proposals (CSV)", "Hent forslag (CSV)"),
     "feedback_count": ("proposals", "forslag"),
+    "feedback_alone": (
+        "This clinic is in no cluster and borders none: a link (bridge, ferry) to a "
+        "neighbour would let it join one. Write a comment.",
+        "Praksissen er ikke i nogen klynge og grænser ikke op til nogen: en forbindelse (bro, "
+        "færge) til en nabo ville lade den komme med i en. Skriv en kommentar.",
+    ),
     "feedback_no_neighbour": (
-        "No neighbouring cluster to move to.",
-        "Ingen nabo-klynge at flytte til.",
+        "No neighbouring cluster to move to: this clinic borders only its own cluster. "
+        "Propose a move for a clinic on the border, or write a comment.",
+        "Ingen nabo-klynge at flytte til: praksissen grænser kun op til sin egen klynge. "
+        "Foreslå en flytning for en praksis ved grænsen, eller skriv en kommentar.",
     ),
     "feedback_propose": ("Propose another cluster", "Foreslå en anden klynge"),
     # Report
@@ -384,6 +392,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "piece is kept and these {n} clinic(s) are planned anew",
         "den nuværende klynge {name} hænger ikke sammen inden for grænserne; dens største "
         "sammenhængende del bevares, og disse {n} praksis(ser) planlægges på ny",
+    ),
+    "where_not_kept": (
+        "the plan cannot keep it there without breaking a cluster",
+        "planen kan ikke beholde den der uden at bryde en klynge",
     ),
     "where_empty": (
         "no other clinic of the current plan is in it",

@@ -114,28 +114,18 @@ def _shape(geom: shapely.Geometry) -> dict[str, Any]:
     return geom.__geo_interface__
 
 
-def _neighbour_options(result: PlanResult, clusters_xy: gpd.GeoDataFrame) -> list[list[str]]:
+def _neighbour_options(result: PlanResult) -> list[list[str]]:
     """Clusters each clinic could move to: those of its neighbours in the graph.
 
-    An interior clinic (no neighbour in another cluster) is offered the clusters bordering
-    its own or linked with it; a clinic left out, the three nearest clusters.
+    These are the moves the planner can honour.  A clinic that borders only its own
+    cluster (an interior clinic) is offered none, and the page says why, rather than a
+    cluster the next run could only refuse.
     """
     own = none_if_blank(result.clinics["cluster_id"]).tolist()
-    adjacency = cluster_adjacency(result.clusters)
-    for i, j in result.graph.edges:  # links across water join clusters too
-        if own[i] is not None and own[j] is not None and own[i] != own[j]:
-            adjacency.add_edge(own[i], own[j])
     options: list[list[str]] = []
     for i, cid in enumerate(own):
         near = {own[j] for j in result.graph.neighbors(i)} if i in result.graph else set()
-        near = {c for c in near if c is not None and c != cid}
-        if not near and cid is not None and cid in adjacency:
-            near = set(adjacency.neighbors(cid))
-        if not near and cid is None and len(clusters_xy):
-            point = result.clinics.geometry.iloc[i]
-            dist = clusters_xy.geometry.distance(point).to_numpy()
-            near = set(clusters_xy["cluster_id"].to_numpy()[np.argsort(dist)[:3]])
-        options.append(sorted(near))
+        options.append(sorted(c for c in near if c is not None and c != cid))
     return options
 
 
@@ -380,7 +370,7 @@ def map_bounds(result: PlanResult) -> list[list[float]] | None:
 
 def _review_data(result: PlanResult, lang: str, legend: dict[str, Any]) -> dict[str, Any]:
     """What the page's own script reads: labels, the clinics and their options, the legend."""
-    options = _neighbour_options(result, result.clusters)
+    options = _neighbour_options(result)
     clinics = [
         {"id": str(cid), "name": str(name), "cluster": none_if_blank([c]).iloc[0], "options": opt}
         for cid, name, c, opt in zip(

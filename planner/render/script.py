@@ -167,7 +167,10 @@ function plannerReview(map, data, markers) {
       panel.select.appendChild(opt);
     });
     panel.select.disabled = c.options.length === 0;
-    if (!c.options.length) { panel.pickText.textContent += ". " + T.feedback_no_neighbour; }
+    if (!c.options.length) {
+      panel.pickText.textContent += ". " +
+        (c.cluster ? T.feedback_no_neighbour : T.feedback_alone);
+    }
   }
   function addProposal() {
     if (!current || !panel.select.value) { return; }

@@ -1,13 +1,14 @@
 """Re-planning with least change: current clusters are six columns of a 6 x 6 grid."""
 
 import numpy as np
+import pytest
 
 from conftest import cluster_of, grid
 from planner import Rules, plan
-from planner.choices.repair import Sizes
 from planner.choices.replan import replan
 from planner.core.adjacency import Adjacency
 from planner.core.choices import Choices
+from planner.core.sizes import Sizes
 from planner.evaluate.checks import check_plan
 
 
@@ -150,3 +151,31 @@ def test_a_crossing_made_by_a_reviewers_proposal_says_so():
     crossing = result.clusters.set_index("cluster_id")["crossings"]
     assert crossing["K3"].startswith("a reviewer proposed it: c003")
     assert (crossing.drop("K3") == "").all()
+
+
+def _interior_proposal(first):
+    """A clinic inside its cluster, and a cluster that borders its cluster but not it."""
+    own = cluster_of(first)
+    ids = first.clinics["clinic_id"].tolist()
+    graph = first.graph
+
+    def clusters_near(i):
+        return {own[ids[j]] for j in graph.neighbors(i)}
+
+    inner = next(i for i in range(len(ids)) if clusters_near(i) == {own[ids[i]]})
+    mine = [i for i in range(len(ids)) if own[ids[i]] == own[ids[inner]]]
+    bordering = set().union(*(clusters_near(i) for i in mine)) - {own[ids[inner]]}
+    return ids[inner], sorted(bordering)[0], dict(own.items())
+
+
+@pytest.mark.parametrize("mode", ["plan", "replan"])
+def test_a_proposal_is_honoured_or_listed_in_every_mode(mode):
+    table = grid(rows=6, cols=6)  # 36 x 5,000 patients: 6 clusters of 6
+    clinic, target, current = _interior_proposal(plan(table))
+    choices = Choices(existing=current, proposed={clinic: target})
+    result = plan(table, choices=choices, mode=mode)
+    moved = result.clinics.set_index("clinic_id").loc[clinic, "cluster_id"] == target
+    listed = result.conflicts[result.conflicts["clinics"] == clinic]
+    assert not moved  # an interior clinic cannot join a cluster it does not border
+    assert len(listed) == 1  # ... and says so: never lost in silence
+    assert "does not border" in listed["detail"].iloc[0] and target in listed["detail"].iloc[0]

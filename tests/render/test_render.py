@@ -119,28 +119,19 @@ def test_neighbouring_clusters_differ_in_colour(demo_result):
     assert set(colours.values()) <= set(PALETTE)
 
 
-def test_proposal_options_are_neighbouring_clusters(demo_result):
+def test_proposal_options_are_only_moves_the_planner_can_honour(demo_result):
     fmap = render_map(demo_result)
     (controls,) = [e for e in _walk(fmap) if isinstance(e, ReviewControls)]
-    clusters = set(demo_result.clusters["cluster_id"])
-    graph = cluster_adjacency(demo_result.clusters)
-    for entry in controls.data["clinics"]:
-        assert entry["cluster"] not in entry["options"]
-        assert set(entry["options"]) <= clusters
-        if entry["cluster"] is not None:
-            assert entry["options"], entry
-            near = set(graph.neighbors(entry["cluster"]))
-            linked = near | _linked(demo_result, entry["cluster"])
-            assert set(entry["options"]) <= linked, entry
-
-
-def _linked(result, cluster_id) -> set[str]:
-    ids = result.clinics["cluster_id"].tolist()
-    return {
-        ids[j] if ids[i] == cluster_id else ids[i]
-        for i, j in result.graph.edges
-        if cluster_id in (ids[i], ids[j]) and ids[i] != ids[j]
-    }
+    ids = demo_result.clinics["cluster_id"].tolist()
+    interior = 0
+    for i, entry in enumerate(controls.data["clinics"]):
+        # Exactly the clusters of the clinic's neighbours in the graph (borders, links).
+        near = {ids[j] for j in demo_result.graph.neighbors(i)} - {ids[i], None}
+        assert entry["options"] == sorted(near), entry
+        interior += entry["cluster"] is not None and not entry["options"]
+    assert interior > 0  # the demo has clinics inside their cluster: they are offered none
+    by_id = {e["id"]: e for e in controls.data["clinics"]}
+    assert by_id["DEMO0050"]["options"] == []  # the interior clinic of the issue
 
 
 def test_danish_labels(demo_result):
@@ -200,7 +191,9 @@ def test_left_out_clinics_are_marked():
     assert len(rings) == 1
     (controls,) = [e for e in _walk(fmap) if isinstance(e, ReviewControls)]
     far = next(c for c in controls.data["clinics"] if c["id"] == "far")
-    assert far["cluster"] is None and far["options"]  # the nearest clusters are offered
+    # It borders no cluster: nothing is offered that the next run could only refuse.
+    assert far["cluster"] is None and far["options"] == []
+    assert controls.data["labels"]["feedback_alone"].startswith("This clinic is in no cluster")
     assert "Clinics left out: 1" in fmap.get_root().render()
 
 
