@@ -97,7 +97,14 @@ def chromium() -> str:
     return chromium_path()
 
 
-def run_page(chromium: str, page: Path, shot: Path | None = None) -> tuple[str, str]:
+def run_page(
+    chromium: str,
+    page: Path,
+    shot: Path | None = None,
+    *,
+    size: tuple[int, int] = (1200, 900),
+    fragment: str = "",
+) -> tuple[str, str]:
     """Open ``page`` offline; return the DOM after its scripts ran, and Chromium's log."""
     with tempfile.TemporaryDirectory() as profile:
         cmd = [
@@ -115,14 +122,17 @@ def run_page(chromium: str, page: Path, shot: Path | None = None) -> tuple[str, 
             "--host-resolver-rules=MAP * ~NOTFOUND",
             "--enable-logging=stderr",
             "--v=0",
-            "--window-size=1200,900",
+            f"--window-size={size[0]},{size[1]}",
             "--virtual-time-budget=5000",
             "--dump-dom",
         ]
         if shot is not None:
             cmd.append(f"--screenshot={shot}")
         done = subprocess.run(
-            [*cmd, page.resolve().as_uri()], capture_output=True, text=True, timeout=120
+            [*cmd, page.resolve().as_uri() + fragment],
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout, done.stderr

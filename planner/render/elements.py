@@ -261,9 +261,12 @@ class ReviewControls(SafeMacro):
     Parameters
     ----------
     data
-        JSON-ready payload: labels, clinics (id, name, cluster, options), legend items.
+        JSON-ready payload: labels, clinics (id, name, cluster, options), clusters (id,
+        label point, bounds), legend items, the region's bounds.
     markers
         Clinic id -> folium name of its marker.
+    territories
+        Cluster id -> folium name of its territory layer (to highlight the cluster).
     """
 
     _template = constant_template(
@@ -273,16 +276,26 @@ class ReviewControls(SafeMacro):
             {%- for cid, name in this.markers.items() %}
                 {{ cid|tojson }}: {{ name }},
             {%- endfor %}
+            }, {
+            {%- for cid, name in this.territories.items() %}
+                {{ cid|tojson }}: {{ name }},
+            {%- endfor %}
             });
         {% endmacro %}
         """
     )
 
-    def __init__(self, data: dict[str, Any], markers: dict[str, str]) -> None:
+    def __init__(
+        self,
+        data: dict[str, Any],
+        markers: dict[str, str],
+        territories: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self._name = "ReviewControls"
         self.data = data
         self.markers = markers
+        self.territories = territories or {}
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as SafeMacro.render
         """Add the shared script and style to the page header, then the call."""

@@ -134,14 +134,31 @@ def _plan_key(result: PlanResult) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
-def _add_territories(fmap: folium.Map, result: PlanResult, lang: str) -> dict[str, str]:
+def _members(result: PlanResult) -> dict[str, list[str]]:
+    """Cluster id -> ``name (id)`` of its clinics, in the clinic table's order."""
+    out: dict[str, list[str]] = {}
+    table = result.clinics
+    for cid, name, cluster in zip(
+        table["clinic_id"], table["name"], table["cluster_id"], strict=True
+    ):
+        if cluster is not None and cluster == cluster and str(cluster) != "":
+            out.setdefault(str(cluster), []).append(f"{name} ({cid})")
+    return out
+
+
+def _add_territories(
+    fmap: folium.Map, result: PlanResult, lang: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The cluster territories; returns each cluster's colour and its layer's name."""
     clusters = result.clusters.to_crs("EPSG:4326")
     colours = cluster_colours(result.clusters)
     crossings = crossing_flags(result.clusters)
+    members = _members(result)
+    names: dict[str, str] = {}
     layer = FeatureGroup(name=label("layer_territories", lang), show=True)
     for idx, row in clusters.iterrows():
         colour = colours[row["cluster_id"]]
-        record = row.to_dict()
+        record = {**row.to_dict(), "members": members.get(str(row["cluster_id"]), [])}
         feature = {
             "type": "Feature",
             "properties": {"cluster_id": str(row["cluster_id"]), "status": str(row["status"])},
@@ -161,8 +178,9 @@ def _add_territories(fmap: folium.Map, result: PlanResult, lang: str) -> dict[st
         Tip(popups.cluster_tip(record, lang)).add_to(gj)
         Pop(popups.cluster_popup(record, lang, crossings[idx])).add_to(gj)
         gj.add_to(layer)
+        names[str(row["cluster_id"])] = gj.get_name()
     layer.add_to(fmap)
-    return colours
+    return colours, names
 
 
 def _add_current(fmap: folium.Map, result: PlanResult, current: pd.Series, lang: str) -> None:
@@ -189,10 +207,10 @@ def _add_current(fmap: folium.Map, result: PlanResult, current: pd.Series, lang:
             },
             style_function=lambda _f, c=colours[row.current]: {
                 "fillColor": c,
-                "color": "#222222",
-                "weight": 2,
-                "dashArray": "5 4",
-                "fillOpacity": FILL_OPACITY,
+                "color": c,
+                "weight": 3,
+                "dashArray": "6 4",
+                "fillOpacity": 0.0,  # outlines: the proposal's fills stay readable beneath
             },
         )
         Tip(f"<b>{label('current_cluster', lang)} {popups.esc(row.current)}</b>").add_to(gj)
@@ -386,8 +404,28 @@ def _review_data(result: PlanResult, lang: str, legend: dict[str, Any]) -> dict[
         "labels": labels(lang),
         "plan_key": _plan_key(result),
         "clinics": clinics,
+        "clusters": _cluster_marks(result),
         "legend": legend,
     }
+
+
+def _cluster_marks(result: PlanResult) -> list[dict[str, Any]]:
+    """Where each cluster's name is written (a point inside it) and its bounds."""
+    clusters = result.clusters.to_crs("EPSG:4326")
+    marks = []
+    for cid, geom in zip(clusters["cluster_id"], clusters.geometry, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        point = shapely.point_on_surface(geom)
+        west, south, east, north = geom.bounds
+        marks.append(
+            {
+                "id": str(cid),
+                "at": [round(point.y, 5), round(point.x, 5)],
+                "bounds": [[round(south, 5), round(west, 5)], [round(north, 5), round(east, 5)]],
+            }
+        )
+    return marks
 
 
 def render_map(
@@ -446,7 +484,7 @@ def render_map(
         match = match_clusters(current, result.clinics["cluster_id"], result.clinics["patients"])
         moves = moved(current, result.clinics["cluster_id"], match)
         _add_current(fmap, result, current, lang)
-    colours = _add_territories(fmap, result, lang)
+    colours, territory_layers = _add_territories(fmap, result, lang)
     _add_links(fmap, result, lang)
     counts = _add_problems(fmap, result, lang)
     extra = pd.DataFrame({"current": current.to_numpy(), "moves": moves.to_numpy()})
@@ -461,7 +499,8 @@ def render_map(
         lang, counts, int(moves.sum()) if compare else None, result.metrics.get("land")
     )
     data = _review_data(result, lang, legend)
-    ReviewControls(data, markers).add_to(fmap)
+    data["bounds"] = bounds
+    ReviewControls(data, markers, territory_layers).add_to(fmap)
     assert_safe(fmap.get_root())  # no element may read data as a template
     log.info("map of %d clusters and %d clinics", len(result.clusters), len(result.clinics))
     return fmap

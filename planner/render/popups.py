@@ -83,7 +83,13 @@ def cluster_popup(row: dict[str, Any], lang: str, crossing: str = "") -> str:
         rows.append((label("crossings", lang), esc(crossing)))
         bad.add(label("crossings", lang))
     head = f"<b>{label('cluster', lang)} {esc(row['cluster_id'])}</b>"
-    return f'<div class="planner-tip">{head}{_table(rows, bad=bad)}</div>'
+    members = row.get("members") or []
+    listing = ""
+    if members:
+        items = "".join(f"<li>{esc(m)}</li>" for m in members)
+        heading = esc(label("members", lang))
+        listing = f'<div class="planner-members"><b>{heading}</b><ol>{items}</ol></div>'
+    return f'<div class="planner-tip">{head}{_table(rows, bad=bad)}{listing}</div>'
 
 
 def clinic_tip(row: dict[str, Any], lang: str) -> str:

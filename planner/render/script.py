@@ -1,7 +1,7 @@
 """The map's own JavaScript and CSS: legend, search, full screen, proposals.
 
 Plain JavaScript on Leaflet's public API, written for this project (no third-party
-plugin).  ``plannerReview(map, data, markers)`` is called once by
+plugin).  ``plannerReview(map, data, markers, territories)`` is called once by
 :class:`planner.render.elements.ReviewControls`; every visible word comes from
 ``data.labels`` (see :mod:`planner.core.i18n`).
 """
@@ -34,12 +34,17 @@ REVIEW_CSS = """
 .planner-tip table { border-collapse: collapse; }
 .planner-tip td { padding: 0 6px 0 0; vertical-align: top; }
 .planner-tip .bad { color: #b00020; font-weight: 600; }
+.planner-members ol { margin: 2px 0 0; padding-left: 18px; max-height: 140px; overflow-y: auto; }
+.leaflet-tooltip.planner-name { background: rgba(255,255,255,.8); border: 0; box-shadow: none;
+  padding: 0 3px; font: 600 11px/1.2 system-ui, sans-serif; color: #111; }
+.leaflet-tooltip.planner-name::before { display: none; }
 @media print { .planner-search, .planner-feedback, .planner-fs { display: none; } }
 """
 
 REVIEW_JS = r"""
-function plannerReview(map, data, markers) {
+function plannerReview(map, data, markers, territories) {
   "use strict";
+  territories = territories || {};
   var T = data.labels;
   var byId = {};
   data.clinics.forEach(function (c) { byId[c.id] = c; });
@@ -208,13 +213,37 @@ function plannerReview(map, data, markers) {
     markers[id].on("click", function () { if (byId[id]) { pick(byId[id]); } });
   });
 
+  // The selected clinic's cluster is outlined until another is selected.
+  var lit = null;
+  function highlight(clusterId) {
+    if (lit) { lit.setStyle({ weight: 1, color: "#333333" }); lit = null; }
+    var layer = clusterId ? territories[clusterId] : null;
+    if (layer) {
+      layer.setStyle({ weight: 4, color: "#000000" });
+      if (layer.bringToFront) { layer.bringToFront(); }
+      lit = layer;
+    }
+    document.documentElement.setAttribute("data-planner-outlined", layer ? clusterId : "");
+  }
   function go(c) {
     var m = markers[c.id];
     if (!m) { return; }
-    map.setView(m.getLatLng(), Math.max(map.getZoom(), 12));
+    map.setView(m.getLatLng(), Math.max(map.getZoom(), 12), { animate: false });
+    highlight(c.cluster);
     m.openPopup();
     pick(c);
   }
+  // A link ending in #CLINIC_ID opens that clinic (a planner can mail each practice its own).
+  function fromHash() {
+    var id = "";
+    try { id = decodeURIComponent(window.location.hash.slice(1)); } catch (e) { id = ""; }
+    if (id && byId[id]) { go(byId[id]); }
+  }
+  window.addEventListener("hashchange", fromHash);
+  // An open popup hides the hover tooltips beneath it.
+  map.on("popupopen", function () {
+    map.eachLayer(function (l) { if (l.closeTooltip) { l.closeTooltip(); } });
+  });
 
   // Search by clinic name or id.
   var searchInput, searchList;
@@ -242,7 +271,13 @@ function plannerReview(map, data, markers) {
       if (!hits.length) { list.appendChild(el("li", "", T.search_none)); }
       hits.forEach(function (c) {
         var li = el("li", "", c.name + " (" + c.id + ")");
-        L.DomEvent.on(li, "click", function () { go(c); list.textContent = ""; });
+        L.DomEvent.on(li, "click", function (ev) {
+          // Stop the click here and empty the list only after it: a click whose target
+          // was removed reaches the map as a click on the map, which closes the popup.
+          L.DomEvent.stop(ev);
+          go(c);
+          setTimeout(function () { list.textContent = ""; }, 0);
+        });
         list.appendChild(li);
       });
     }
@@ -294,6 +329,56 @@ function plannerReview(map, data, markers) {
     csv: csvText,
     clear: function () { proposals = []; save(); refresh(); }
   };
+
+  // Cluster names on the map, where a cluster is big enough on screen to carry one.
+  var names = L.layerGroup();
+  (data.clusters || []).forEach(function (k) {
+    k.tip = L.tooltip({ permanent: true, direction: "center", className: "planner-name",
+                        interactive: false })
+      .setLatLng(k.at).setContent(k.id);
+    k.box = L.latLngBounds(k.bounds);
+  });
+  function showNames() {
+    names.clearLayers();
+    (data.clusters || []).forEach(function (k) {
+      var a = map.latLngToContainerPoint(k.box.getSouthWest());
+      var b = map.latLngToContainerPoint(k.box.getNorthEast());
+      if (Math.abs(b.x - a.x) >= 36 && Math.abs(a.y - b.y) >= 18) { names.addLayer(k.tip); }
+    });
+  }
+  names.addTo(map);
+  map.on("zoomend", showNames);
+
+  // Fit the region beside the controls, not under them (the legend covered islands).
+  function fitPadded() {
+    if (!data.bounds) { return; }
+    var box = map.getContainer();
+    function widest(sel) {
+      var w = 0;
+      box.querySelectorAll(sel + " .leaflet-control:not(.leaflet-control-attribution)")
+        .forEach(function (c) {
+        w = Math.max(w, c.offsetWidth);
+      });
+      return w;
+    }
+    // The search box (top left) and the legend (bottom right) are the wide ones.
+    var left = widest(".leaflet-top.leaflet-left");
+    var right = widest(".leaflet-bottom.leaflet-right");
+    var room = box.clientWidth - left - right;
+    if (room < 0.4 * box.clientWidth) { left = right = 12; }  // a narrow window: use it all
+    map.fitBounds(data.bounds, { paddingTopLeft: [left + 8, 12],
+                                 paddingBottomRight: [right + 8, 12], animate: false });
+    document.documentElement.setAttribute("data-planner-fit",
+      JSON.stringify({ left: left + 8, right: right + 8 }));
+  }
+  var moved = false;
+  ["pointerdown", "wheel", "keydown", "touchstart"].forEach(function (kind) {
+    map.getContainer().addEventListener(kind, function () { moved = true; });
+  });
+  map.on("resize", function () { if (!moved) { fitPadded(); } });
+  fitPadded();
+  showNames();
+  fromHash();
 
   refresh();
   document.documentElement.setAttribute("data-planner-ready", String(data.clinics.length));

@@ -8,6 +8,7 @@ failure (scripts/install-browser.sh installs Debian's chromium); elsewhere the t
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -66,15 +67,20 @@ def test_map_renders_offline_without_errors(chromium, plan_dirs, tmp_path):
         close = np.abs(pixels - _blend(colour)).max(axis=2) <= 8
         counts[colour] = int(close.sum())
     territory = sum(counts.values())
-    assert territory > 0.10 * pixels.shape[0] * pixels.shape[1], counts
+    # The region is fitted between the search box and the legend, so that neither covers it.
+    assert territory > 0.08 * pixels.shape[0] * pixels.shape[1], counts
     # The region fills the window in one direction: no wide empty margin around it.
     drawn = np.zeros(pixels.shape[:2], dtype=bool)
     for colour in used:
         drawn |= np.abs(pixels - _blend(colour)).max(axis=2) <= 8
     # (rows and columns with a few pixels only are the legend's swatch, not the region)
     rows, cols = np.flatnonzero(drawn.sum(axis=1) > 25), np.flatnonzero(drawn.sum(axis=0) > 25)
-    spans = ((rows[-1] - rows[0]) / pixels.shape[0], (cols[-1] - cols[0]) / pixels.shape[1])
+    # The region is fitted between the search box (left) and the legend (right).
+    fit = json.loads(dom_attr(dom, "data-planner-fit") or "{}")
+    free = pixels.shape[1] - fit["left"] - fit["right"]
+    spans = ((rows[-1] - rows[0]) / pixels.shape[0], (cols[-1] - cols[0]) / free)
     assert max(spans) > 0.75, spans  # 0.61 when the view snapped out a whole zoom level
+    assert cols[0] >= fit["left"] - 2 and cols[-1] <= pixels.shape[1] - fit["right"] + 2
     assert sum(n > 2_000 for n in counts.values()) >= 3, counts
     assert set(used) <= set(PALETTE)
 
@@ -132,3 +138,70 @@ def test_missing_browser_fails_in_ci_and_skips_elsewhere(monkeypatch):
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="not installed"):
         chromium_path()
+
+
+def _driven(page: Path, script: str, out: Path) -> Path:
+    """A copy of ``page`` with ``script`` run a moment after the page has loaded."""
+    text = page.read_text(encoding="utf-8")
+    head, tail = text.rsplit("</html>", 1)
+    driver = (
+        '<script>window.addEventListener("load", function () { setTimeout(function () {\n'
+        f"{script}\n}}, 300); }});</script>"
+    )
+    out.write_text(head + driver + "\n</html>" + tail, encoding="utf-8")
+    return out
+
+
+def test_clicking_a_search_result_keeps_its_popup_open(chromium, plan_dirs, tmp_path):
+    result, dirs = plan_dirs
+    clinic = result.clinics.set_index("clinic_id").loc["DEMO0050"]
+    script = f"""
+  var input = document.querySelector(".planner-search input");
+  input.value = {json.dumps(clinic["name"][:12])};
+  input.dispatchEvent(new Event("input"));
+  var hit = Array.prototype.find.call(document.querySelectorAll(".planner-search li"),
+    function (li) {{ return li.textContent.indexOf("DEMO0050") >= 0; }});
+  hit.click();
+  setTimeout(function () {{
+    var pop = document.querySelector(".leaflet-popup-content");
+    document.documentElement.setAttribute("data-test", pop ? pop.textContent : "none");
+  }}, 1500);"""
+    dom, log = run_page(chromium, _driven(dirs["en"] / "map.html", script, tmp_path / "s.html"))
+    assert js_errors(log) == []
+    shown = dom_attr(dom, "data-test") or ""
+    assert "DEMO0050" in shown and clinic["name"] in shown  # still open 1.5 s later
+
+
+def test_a_link_with_a_clinic_id_opens_its_clinic_and_outlines_its_cluster(
+    chromium, plan_dirs, tmp_path
+):
+    result, dirs = plan_dirs
+    script = """
+  var pop = document.querySelector(".leaflet-popup-content");
+  document.documentElement.setAttribute("data-test", pop ? pop.textContent : "");"""
+    page = _driven(dirs["en"] / "map.html", script, tmp_path / "h.html")
+    dom, log = run_page(chromium, page, fragment="#DEMO0050")
+    assert js_errors(log) == []
+    assert "DEMO0050" in (dom_attr(dom, "data-test") or "")
+    own = result.clinics.set_index("clinic_id").loc["DEMO0050", "cluster_id"]
+    assert dom_attr(dom, "data-planner-outlined") == own  # its cluster is outlined
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768)])
+def test_on_a_laptop_screen_names_show_and_the_legend_covers_no_territory(
+    chromium, plan_dirs, tmp_path, size
+):
+    result, dirs = plan_dirs
+    shot = tmp_path / "laptop.png"
+    dom, log = run_page(chromium, dirs["en"] / "map.html", shot, size=size)
+    assert js_errors(log) == []
+    names = re.findall(r'class="[^"]*planner-name[^"]*"[^>]*>([^<]+)<', dom)
+    assert len(set(names)) >= 0.8 * len(result.clusters), names  # clusters are named
+    assert set(names) <= set(result.clusters["cluster_id"])
+    fit = json.loads(dom_attr(dom, "data-planner-fit") or "{}")
+    pixels = _pixels(shot)
+    drawn = np.zeros(pixels.shape[:2], dtype=bool)
+    for colour in set(cluster_colours(result.clusters).values()):
+        drawn |= np.abs(pixels - _blend(colour)).max(axis=2) <= 8
+    # Nothing of the region lies right of the free area, where the legend stands.
+    assert drawn[:, size[0] - fit["right"] + 4 :].sum() < 30

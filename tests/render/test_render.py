@@ -82,6 +82,10 @@ def test_cluster_popup_has_every_figure(demo_result):
         assert word in text
     assert row["meeting_clinic"] in text and f"{row['patients']:,}" in text
     assert f"{row['farthest_km']:.1f} km" in text and "Status" in text
+    # Its clinics are listed, so a practice finds its cluster's members in one place.
+    members = demo_result.clinics[demo_result.clinics["cluster_id"] == row["cluster_id"]]
+    assert "Clinics in the cluster" in text
+    assert all(f"({cid})" in text for cid in members["clinic_id"])
 
 
 def test_html_needs_no_external_url(demo_html):
