@@ -197,7 +197,7 @@ def _plan(
     region = _column(sub, "region") if bmode != "none" else None
     geo = build_geography(
         sub, land=ready.land, links=list(ready.inputs.links), link_max_km=rules.link_max_km,
-        areas=region,
+        areas=region, alone_from=rules.min_patients if rules.min_doctors is None else None,
     )  # fmt: skip
     built = time.perf_counter()
     ids = sub["clinic_id"].astype(str).to_numpy()

@@ -113,6 +113,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "feedback_remove": ("Remove", "Fjern"),
     "feedback_download": ("Download proposals (CSV)", "Hent forslag (CSV)"),
     "feedback_count": ("proposals", "forslag"),
+    "feedback_count_one": ("proposal", "forslag"),
     "members": ("Clinics in the cluster", "Praksisser i klyngen"),
     "feedback_alone": (
         "This clinic is in no cluster and borders none: a link (bridge, ferry) to a "

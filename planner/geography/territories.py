@@ -163,6 +163,7 @@ def build_geography(
     auto_link: bool = True,
     link_max_km: float = 60.0,
     areas: Sequence[str] | np.ndarray | None = None,
+    alone_from: int | None = None,
 ) -> Geography:
     """Build territories and the contiguity graph of validated clinics.
 
@@ -193,8 +194,10 @@ def build_geography(
         raise PlannerError("build_geography needs clinics in a projected (metric) CRS")
     n = len(clinics)
     xy = np.column_stack([clinics.geometry.x.to_numpy(), clinics.geometry.y.to_numpy()])
+    gap = "water"
     if land is None:
         land = default_land(clinics.geometry)
+        gap = "gap"  # the land is estimated: a link may cross open country
     land = shapely.make_valid(land)
     sites, site_of = _sites(xy)
     log.info("building territories for %d clinics at %d sites", n, len(sites))
@@ -220,10 +223,24 @@ def build_geography(
         rows += more
         if unlinked:
             patients = clinics["patients"].to_numpy() if "patients" in clinics else np.zeros(n)
-            log.warning(
-                "%s",
-                _apart_message(unlinked, mass, ids, patients, xy, area, link_max_km),
-            )
+            # A mass with patients enough for a cluster of its own needs no link.
+            small = [
+                r
+                for r in unlinked
+                if alone_from is None or int(patients[mass == r].sum()) < alone_from
+            ]
+            if small:
+                log.warning(
+                    "%s",
+                    _apart_message(
+                        unlinked, mass, ids, patients, xy, area, link_max_km, listed=small, gap=gap
+                    ),
+                )
+            else:
+                log.info(
+                    "%d land masses stay apart, each big enough for clusters of its own",
+                    len(unlinked),
+                )
     link_frame = _link_frame(rows, ids, xy, clinics.crs)
     territories = gpd.GeoSeries(pieces[site_of], index=clinics.index, crs=clinics.crs)
     return Geography(
@@ -330,9 +347,13 @@ def _apart_message(
     area: np.ndarray | None,
     link_max_km: float,
     *,
+    listed: Sequence[int] | None = None,
+    gap: str = "water",
     shown: int = 3,
 ) -> str:
-    """Name the land masses left apart: a few clinics, the patients, the nearest crossing.
+    """Name the land masses left apart that need a link (``listed``, default all): a few
+    clinics, the patients, the nearest crossing (of ``gap``: water, or a gap in land
+    estimated from the clinics).
 
     Each mass is listed with up to ``shown`` clinic ids (the one nearest the other land
     first), its patients, and the nearest clinic of another mass of its area: the place a
@@ -340,7 +361,8 @@ def _apart_message(
     """
     names = np.asarray(ids, dtype=object)
     parts = []
-    for r in sorted(apart, key=lambda r: (int(patients[mass == r].sum()), r)):
+    need = list(apart if listed is None else listed)
+    for r in sorted(need, key=lambda r: (int(patients[mass == r].sum()), r)):
         members = np.flatnonzero(mass == r)
         others = np.flatnonzero((mass != r) & np.isin(mass, list(apart)))
         if area is not None:
@@ -353,15 +375,21 @@ def _apart_message(
             dist, idx = cKDTree(xy[others]).query(xy[members], k=1)
             order = members[np.argsort(dist, kind="stable")]
             best = int(np.argmin(dist))
-            near = f"; nearest across the water: {names[members[best]]} - "
+            near = f"; nearest across the {gap}: {names[members[best]]} - "
             near += f"{names[others[idx[best]]]}, {dist[best] / 1_000:.0f} km"
         else:
             near = ""
         more = ", ..." if len(members) > shown else ""
         parts.append(f"{text} ({', '.join(names[order[:shown]].tolist())}{more}){near}")
+    what = (
+        f"{len(need)} of {len(apart)} land masses"
+        if len(need) < len(apart)
+        else (f"{len(apart)} land masses")
+    )
     return (
-        f"{len(apart)} land masses stay apart: no clinic across the water within "
-        f"{link_max_km:.0f} km; add a link (bridge, ferry) to join them: " + "; ".join(parts)
+        f"{what} stay apart and are too small for a cluster of their own: no clinic across "
+        f"the {gap} within {link_max_km:.0f} km; add a link (bridge, ferry) to join them: "
+        + "; ".join(parts)
     )
 
 

@@ -143,7 +143,8 @@ function plannerReview(map, data, markers, territories) {
   }
   function refresh() {
     panel.summary.textContent =
-      T.feedback_title + " (" + proposals.length + " " + T.feedback_count + ")";
+      T.feedback_title + " (" + proposals.length + " " +
+      (proposals.length === 1 ? T.feedback_count_one : T.feedback_count) + ")";
     panel.list.textContent = "";
     proposals.forEach(function (p, i) {
       var c = byId[p.clinic_id];

@@ -154,3 +154,25 @@ def test_masses_left_apart_are_named_with_clinics_patients_and_nearest_crossing(
     assert "4 clinics with 4,000 patients (m4, m3, m2, ...)" in text
     assert "nearest across the water: isle - m4, 97 km" in text
     assert text.index("(isle)") < text.index("(m4,")
+
+
+def test_a_mass_big_enough_for_its_own_cluster_is_not_told_to_find_a_link(caplog):
+    # Bornholm's case: far from everything, but holding patients for a cluster of its own.
+    land = shapely.union(shapely.box(0, 0, 4_000, 1_000), shapely.box(100_000, 0, 101_000, 1_000))
+    pts = [(500, 500), (1_500, 500), (2_500, 500), (3_500, 500), (100_500, 500)]
+    ids = ["m1", "m2", "m3", "m4", "isle"]
+    table = clinics_at(pts, ids)
+    table.loc[4, "patients"] = 39_009
+    with caplog.at_level("WARNING", logger="planner.geography.territories"):
+        build_geography(table, land=land, link_max_km=50, alone_from=30_000)
+    # The mainland (4,000 patients) still needs a link; the island needs none.
+    assert "1 of 2 land masses stay apart and are too small" in caplog.text
+    assert "(isle)" not in caplog.text and "(m4, m3, m2, ...)" in caplog.text
+    caplog.clear()
+    table.loc[:3, "patients"] = 30_000
+    with caplog.at_level("WARNING", logger="planner.geography.territories"):
+        build_geography(table, land=land, link_max_km=50, alone_from=30_000)
+    assert "stay apart" not in caplog.text  # both stand alone: nothing to fix
+    with caplog.at_level("WARNING", logger="planner.geography.territories"):
+        build_geography(clinics_at(pts, ids), link_max_km=50)  # no land map: a gap, not water
+    assert "across the gap" in caplog.text and "water" not in caplog.text

@@ -107,6 +107,7 @@ def test_reviewer_proposes_a_change_and_gets_the_csv(chromium, plan_dirs, tmp_pa
     out.options = api.select(CLINIC_ID);
     out.count = api.propose(out.options[0], 'Closer to "them", by bus\\n=2+3');
     out.csv = api.csv();
+    out.summary = document.querySelector(".planner-feedback summary").textContent;
   } catch (e) { out.error = String(e); }
   document.documentElement.setAttribute("data-test", JSON.stringify(out));
 })();
@@ -121,6 +122,7 @@ def test_reviewer_proposes_a_change_and_gets_the_csv(chromium, plan_dirs, tmp_pa
     assert clinic["name"] in out["search"]
     assert out["options"] and clinic["cluster_id"] not in out["options"]
     assert out["count"] == 1
+    assert out["summary"].endswith("(1 proposal)")  # not "1 proposals"
     assert out["csv"] == (
         "clinic_id,proposed_cluster,comment\r\n"
         f'{clinic["clinic_id"]},{out["options"][0]},"Closer to ""them"", by bus\n=2+3"\r\n'
