@@ -8,6 +8,7 @@ The library does this work, not the command line, so a file gives the same plan 
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,11 +154,12 @@ def read_inputs(request: PlanRequest, known: set[str]) -> Inputs:
     if isinstance(land, str | Path):
         land = read_land(land)
     wanted = Choices()
+    id_col = request.columns.get("clinic_id")  # the clinic file's own name for the id
     for path, reader in (
-        (request.current, read_current),
+        (request.current, functools.partial(read_current, id_col=id_col)),
         (request.cannot_link, read_cannot_link),
-        (request.leaving, read_leaving),
-        (request.feedback, read_feedback),
+        (request.leaving, functools.partial(read_leaving, id_col=id_col)),
+        (request.feedback, functools.partial(read_feedback, id_col=id_col)),
     ):
         if path is not None:
             wanted = wanted.merged(reader(path, known=known))

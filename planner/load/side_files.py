@@ -14,6 +14,7 @@ import pandas as pd
 
 from planner.core.choices import Choices, ordered_pair, parse_flag
 from planner.core.errors import Problem, ValidationError
+from planner.load.columns import COLUMN_ALIASES
 from planner.load.common import Sheet
 from planner.load.readers import read_table
 
@@ -30,10 +31,13 @@ def _column(table: pd.DataFrame, *names: str) -> str | None:
     return None
 
 
-def _need(table: pd.DataFrame, source: str, *names: str) -> list[str]:
+def _need(table: pd.DataFrame, source: str, *names: str, id_col: str | None = None) -> list[str]:
+    """The file's column for each of ``names``; ``clinic_id`` may also be ``id_col`` (the
+    clinic file's own name for it, ``--id-col``) or a known alias such as ``ydernummer``."""
     found, problems = [], []
     for name in names:
-        col = _column(table, name)
+        others = (id_col, *COLUMN_ALIASES["clinic_id"]) if name == "clinic_id" else ()
+        col = _column(table, name, *(o.strip().casefold() for o in others if o))
         if col is None:
             cols = ", ".join(map(str, table.columns))
             problems.append(
@@ -105,11 +109,13 @@ def read_cannot_link(path: str | Path, *, known: set[str] | None = None) -> Choi
     return Choices(cannot_link=pairs)
 
 
-def read_leaving(path: str | Path, *, known: set[str] | None = None) -> Choices:
+def read_leaving(
+    path: str | Path, *, known: set[str] | None = None, id_col: str | None = None
+) -> Choices:
     """Clinics closing: a ``clinic_id`` column, and optionally a yes/no ``leaving`` column."""
     sheet = read_table(path)
     table, source = sheet.frame, sheet.source
-    (col,) = _need(table, source, "clinic_id")
+    (col,) = _need(table, source, "clinic_id", id_col=id_col)
     problems: list[Problem] = []
     ids = _ids(sheet, col, known, problems)
     flag_col = _column(table, "leaving", "closing")
@@ -127,14 +133,16 @@ def read_leaving(path: str | Path, *, known: set[str] | None = None) -> Choices:
     return Choices(leaving=frozenset(i for i, k in zip(ids, keep, strict=True) if k))
 
 
-def read_feedback(path: str | Path, *, known: set[str] | None = None) -> Choices:
+def read_feedback(
+    path: str | Path, *, known: set[str] | None = None, id_col: str | None = None
+) -> Choices:
     """The map's feedback file ``clinic_id,proposed_cluster,comment`` as proposed choices.
 
     Rows with an empty ``proposed_cluster`` (a comment only) are skipped.
     """
     sheet = read_table(path)
     table, source = sheet.frame, sheet.source
-    col_id, col_cluster = _need(table, source, "clinic_id", "proposed_cluster")
+    col_id, col_cluster = _need(table, source, "clinic_id", "proposed_cluster", id_col=id_col)
     problems: list[Problem] = []
     ids = _ids(sheet, col_id, known, problems)
     clusters = table[col_cluster].astype(str).str.strip().tolist()
@@ -144,7 +152,9 @@ def read_feedback(path: str | Path, *, known: set[str] | None = None) -> Choices
     return Choices(proposed=proposed)
 
 
-def read_current(path: str | Path, *, known: set[str] | None = None) -> Choices:
+def read_current(
+    path: str | Path, *, known: set[str] | None = None, id_col: str | None = None
+) -> Choices:
     """The current clusters, e.g. a previous plan's ``assignments.csv``.
 
     Columns ``clinic_id`` and ``cluster_id`` (or ``existing_cluster``); an empty cluster
@@ -152,7 +162,7 @@ def read_current(path: str | Path, *, known: set[str] | None = None) -> Choices:
     """
     sheet = read_table(path)
     table, source = sheet.frame, sheet.source
-    (col_id,) = _need(table, source, "clinic_id")
+    (col_id,) = _need(table, source, "clinic_id", id_col=id_col)
     col_cluster = _column(table, "existing_cluster", "cluster_id")
     if col_cluster is None:
         _need(table, source, "cluster_id")

@@ -170,3 +170,17 @@ def test_a_proposal_without_the_plan_it_was_made_on_is_listed_not_locked_alone()
     assert (result.clusters["status"] == "ok").all()
     conflict = result.conflicts.set_index("clinics").loc["c000"]
     assert conflict["kind"] == "proposal" and "--current" in conflict["detail"]
+
+
+def test_a_current_plan_in_the_clinic_files_own_column_names_is_read(tmp_path):
+    from planner.load.side_files import read_current, read_feedback
+
+    current = tmp_path / "current.csv"
+    current.write_text("practice_code,cluster_id\nA1,K1\nA2,K1\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="clinic_id"):
+        read_current(current, known={"A1", "A2"})  # the id column has the file's own name
+    got = read_current(current, known={"A1", "A2"}, id_col="practice_code")
+    assert dict(got.existing) == {"A1": "K1", "A2": "K1"}
+    danish = tmp_path / "forslag.csv"
+    danish.write_text("Ydernummer,proposed_cluster\nA1,K2\n", encoding="utf-8")
+    assert dict(read_feedback(danish, known={"A1"}).proposed) == {"A1": "K2"}  # an alias
