@@ -125,6 +125,12 @@ def diff_command(
                 f"{row.net:+,}",
             )
         out.print(table)
+    if diff.unweighed:
+        err.print(
+            f"[yellow]{diff.unweighed} clinic(s) have no patient count in either plan (a plan "
+            "folder with only assignments.csv): their moves are listed, their patients count "
+            "as 0[/]"
+        )
     if diff.only_a or diff.only_b:
         err.print(
             f"[yellow]{len(diff.only_a)} clinic(s) only in A, {len(diff.only_b)} only in B[/]"

@@ -95,6 +95,9 @@ class PlanDiff:
         Cluster of B -> paired cluster of A.
     only_a, only_b
         Clinic ids found in one plan only.
+    unweighed
+        Clinics whose patients neither plan records (a folder with only
+        ``assignments.csv``): they count as 0 patients in the figures.
     """
 
     moves: pd.DataFrame
@@ -102,17 +105,22 @@ class PlanDiff:
     match: dict[str, str]
     only_a: list[str]
     only_b: list[str]
+    unweighed: int = 0
 
 
 def diff_assignments(a: pd.DataFrame, b: pd.DataFrame) -> PlanDiff:
     """Compare two assignments ``clinic_id, name, patients, cluster_id`` (A before B)."""
     keep = ["clinic_id", "name", "patients", "cluster_id"]
     left = a[keep].assign(clinic_id=a["clinic_id"].astype(str))
-    right = b[["clinic_id", "cluster_id"]].assign(clinic_id=b["clinic_id"].astype(str))
+    right = b[["clinic_id", "cluster_id", "patients"]].assign(clinic_id=b["clinic_id"].astype(str))
     joined = left.merge(right, on="clinic_id", suffixes=("_a", "_b"), how="inner")
     joined["cluster_a"] = none_if_blank(joined["cluster_id_a"]).to_numpy()
     joined["cluster_b"] = none_if_blank(joined["cluster_id_b"]).to_numpy()
-    patients = pd.to_numeric(joined["patients"], errors="coerce").fillna(0).astype(int)
+    # A plan folder with only assignments.csv has no counts: take them from the other plan.
+    counts = pd.to_numeric(joined["patients_a"], errors="coerce")
+    counts = counts.fillna(pd.to_numeric(joined["patients_b"], errors="coerce"))
+    unweighed = int(counts.isna().sum())
+    patients = counts.fillna(0).astype(int)
     joined["patients"] = patients
     match = match_clusters(joined["cluster_a"], joined["cluster_b"], patients.to_numpy())
     is_moved = moved(joined["cluster_a"], joined["cluster_b"], match).to_numpy()
@@ -157,4 +165,5 @@ def diff_assignments(a: pd.DataFrame, b: pd.DataFrame) -> PlanDiff:
         match=match,
         only_a=sorted(ids_a - ids_b),
         only_b=sorted(ids_b - ids_a),
+        unweighed=unweighed,
     )

@@ -222,7 +222,7 @@ def load_assignments(plan_dir: str | Path) -> pd.DataFrame:
     """``clinic_id, name, patients, cluster_id`` of a plan directory (for comparisons).
 
     Reads ``clinics.geojson`` when present, else ``assignments.csv`` (names blank and
-    patients 0, so moves are found but not weighed).
+    patients unknown: ``NaN``, so moves are found but cannot be weighed from this plan).
     """
     plan_dir = Path(plan_dir)
     with _readable(plan_dir):
@@ -239,7 +239,7 @@ def _load_assignments(plan_dir: Path) -> pd.DataFrame:
     else:
         frame = pd.read_csv(
             _need(plan_dir, "assignments.csv"), dtype=str, keep_default_na=False
-        ).assign(name="", patients=0)
+        ).assign(name="", patients=float("nan"))
         frame["cluster_id"] = _blank_to_none(frame["cluster_id"])
     frame["clinic_id"] = frame["clinic_id"].astype(str)
     frame["name"] = frame["name"].fillna("").astype(str)

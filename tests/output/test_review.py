@@ -110,7 +110,13 @@ def test_load_assignments_from_csv_only(tmp_path, plan_dir):
     (tmp_path / "assignments.csv").write_bytes((plan_dir / "assignments.csv").read_bytes())
     frame = load_assignments(tmp_path)
     assert list(frame.columns) == ["clinic_id", "name", "patients", "cluster_id"]
-    assert (frame["patients"] == 0).all()
+    assert frame["patients"].isna().all()  # unknown, not 0
+    # Compared with a full plan, the counts come from the other plan; alone, it says so.
+    full = load_assignments(plan_dir)
+    weighed = diff_assignments(frame, full)
+    assert weighed.unweighed == 0
+    assert weighed.clusters["patients_a"].sum() == full["patients"].sum()
+    assert diff_assignments(frame, frame).unweighed == len(frame)
 
 
 def test_not_a_plan_directory(tmp_path):
