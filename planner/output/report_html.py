@@ -27,6 +27,8 @@ body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1200p
 h1 { font-size: 1.5em; margin-bottom: .2em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
 .meta { color: #555; }
 table { border-collapse: collapse; width: 100%; margin: .5em 0; }
+.wide { overflow-x: auto; max-width: 100%; }
+td { overflow-wrap: anywhere; }
 th, td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.sortable th { cursor: pointer; user-select: none; background: #f4f4f4; }
@@ -118,7 +120,8 @@ def table_html(
         cells[0] = f"<td>{_esc(label('report_total', lang))}</td>"
         foot = "<tfoot><tr>" + "".join(cells) + "</tr></tfoot>"
     cls = ' class="sortable"' if sortable else ""
-    return f"<table{cls}><thead><tr>{heads}</tr></thead><tbody>\n{body}\n</tbody>{foot}</table>"
+    table = f"<table{cls}><thead><tr>{heads}</tr></thead><tbody>\n{body}\n</tbody>{foot}</table>"
+    return f'<div class="wide">{table}</div>'  # scrolls sideways on a narrow screen
 
 
 def _page(title: str, body: str, lang: str) -> str:

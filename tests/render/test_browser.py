@@ -207,3 +207,14 @@ def test_on_a_laptop_screen_names_show_and_the_legend_covers_no_territory(
         drawn |= np.abs(pixels - _blend(colour)).max(axis=2) <= 8
     # Nothing of the region lies right of the free area, where the legend stands.
     assert drawn[:, size[0] - fit["right"] + 4 :].sum() < 30
+
+
+def test_the_report_fits_a_laptop_screen(chromium, plan_dirs, tmp_path):
+    _result, dirs = plan_dirs
+    script = """
+  var wide = document.documentElement.scrollWidth > window.innerWidth + 1;
+  document.documentElement.setAttribute("data-test", String(wide));"""
+    page = _driven(dirs["en"] / "report.html", script, tmp_path / "r.html")
+    dom, log = run_page(chromium, page, size=(1366, 768))
+    assert js_errors(log) == []
+    assert dom_attr(dom, "data-test") == "false"  # the page never scrolls sideways
