@@ -50,16 +50,64 @@ def _decodes(path: Path, encoding: str) -> bool:
     return True
 
 
-def _detect_encoding(path: Path) -> str:
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when text looks like UTF-16 without a byte-order mark.
+
+    Latin text in UTF-16 has a NUL in every other byte; no CSV of text has NULs else.
+    """
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
+def _first_bad_utf8(path: Path) -> tuple[int, int] | None:
+    """Line and byte of the first byte that is not UTF-8, when the rest of the file is.
+
+    ``None`` when the file holds no UTF-8 letter beyond ASCII at all (then it is simply
+    another encoding) or when it is not UTF-8 in many places.
+    """
+    data = path.read_bytes()[: 1 << 24]
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        start = exc.start
+    text = data.decode("utf-8", errors="replace")
+    if text.count("\ufffd") > 3 or not any(ord(c) > 127 and c != "\ufffd" for c in text):
+        return None
+    return data[:start].count(b"\n") + 1, data[start]
+
+
+def _detect_encoding(path: Path, source: str = "") -> str:
     with path.open("rb") as fh:
-        head = fh.read(4)
+        head = fh.read(4096)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    for encoding in ("utf-8", "cp1252"):
-        if _decodes(path, encoding):
-            return encoding
+    wide = _utf16_without_bom(head)
+    if wide is not None:
+        return wide
+    if _decodes(path, "utf-8"):
+        return "utf-8"
+    stray = _first_bad_utf8(path)
+    if stray is not None:
+        line, byte = stray
+        logger.warning(
+            "%s is UTF-8 but for a byte 0x%02X on line %d (an editor wrote one letter in "
+            "Windows-1252); the file is read as Windows-1252, so its other Danish letters may "
+            "look wrong: save it as UTF-8 and plan again",
+            source or path,
+            byte,
+            line,
+        )
+    if _decodes(path, "cp1252"):
+        return "cp1252"
     return "latin-1"
 
 
@@ -75,7 +123,7 @@ def _count_outside_quotes(line: str, sep: str) -> int:
 
 def sniff_csv(path: Path) -> CsvFormat:
     """Detect the encoding and separator of a delimited text file."""
-    encoding = _detect_encoding(path)
+    encoding = _detect_encoding(path, str(path))
     with path.open(encoding=encoding, errors="replace", newline="") as fh:
         lines = [line.rstrip("\r\n") for line, _ in zip(fh, range(50), strict=False)]
     lines = [line for line in lines if line.strip()]
@@ -126,7 +174,8 @@ def read_csv_text(path: Path, source: str) -> pd.DataFrame:
         raise fail(source, f"could not read the file as a table: {exc}") from exc
     if problems:
         raise ValidationError(problems)
-    names = [c.strip() or f"Unnamed: {i}" for i, c in enumerate(header)]
+    # A byte-order mark written twice (one kept by the decoder) is no part of a name.
+    names = [c.strip().lstrip("\ufeff").strip() or f"Unnamed: {i}" for i, c in enumerate(header)]
     df = pd.DataFrame(rows, columns=names, dtype=str)
     unnamed = [c for c in names if c.startswith("Unnamed: ") and (df[c].str.strip() == "").all()]
     if unnamed:

@@ -8,6 +8,7 @@ detected as for the clinic table.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -85,10 +86,10 @@ def read_links(
                 continue
             try:
                 costs[row] = float(cell.replace(",", "."))
-                if costs[row] < 0:  # type: ignore[operator]
+                if not 0 <= costs[row] < math.inf:  # type: ignore[operator]
                     raise ValueError
             except ValueError:
-                msg = f"{cost_col} must be a non-negative number, got '{cell}'"
+                msg = f"{cost_col} must be a non-negative finite number, got '{cell}'"
                 problems.append(Problem(source, row + first, cost_col, msg))
     if problems:
         raise ValidationError(problems)

@@ -135,7 +135,9 @@ def _polygon_layers(path: Path, source: str) -> list[str]:
     return [
         str(name)
         for name, kind in layers
-        if kind is None or "polygon" in str(kind).lower() or str(kind) in ("Unknown", "Geometry")
+        if kind is None
+        or "polygon" in str(kind).lower()
+        or str(kind) in ("Unknown", "Geometry", "GeometryCollection")
     ]
 
 

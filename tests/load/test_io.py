@@ -414,3 +414,60 @@ def test_rows_longer_than_the_header_are_reported(tmp_path: Path, lines: list[st
 def test_trailing_empty_cells_are_harmless(tmp_path: Path) -> None:
     path = write(tmp_path / "a.csv", ["id;name", "1;A;", "2;B;;"], "utf-8")
     assert read_table(path).frame.to_dict("list") == {"id": ["1", "2"], "name": ["A", "B"]}
+
+
+# ---------------------------------------------------------------- encodings nobody declares
+
+
+def test_utf16_without_a_byte_order_mark_is_detected(tmp_path: Path) -> None:
+    for encoding in ("utf-16-le", "utf-16-be"):
+        path = write(tmp_path / f"{encoding}.csv", DANISH_ROWS, encoding)
+        table = read_table(path).frame
+        assert list(table.columns) == DANISH_ROWS[0].split(";"), encoding
+        assert table["navn"].tolist() == ["Lægehuset Ærø", "Klinikken Østerbro"]
+
+
+def test_a_doubled_byte_order_mark_is_not_part_of_the_first_name(tmp_path: Path) -> None:
+    path = tmp_path / "twice.csv"
+    path.write_bytes(("\ufeff\ufeff" + "\n".join(DANISH_ROWS) + "\n").encode("utf-8"))
+    assert list(read_table(path).frame.columns) == DANISH_ROWS[0].split(";")
+
+
+def test_one_stray_windows_byte_in_utf8_is_located(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = "\n".join([*DANISH_ROWS, "345678;Lægerne i Ølstykke;55,8;12,2;1000;1;Egedal"])
+    data = text.encode("utf-8").replace("Ølstykke".encode(), "Ølstykke".encode("cp1252"))
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(data + b"\n")
+    with caplog.at_level(logging.WARNING, logger="planner.load.delimited"):
+        read_table(path)
+    assert "byte 0xD8 on line 4" in caplog.text and "save it as UTF-8" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="planner.load.delimited"):
+        read_table(write(tmp_path / "cp.csv", DANISH_ROWS, "cp1252"))  # plainly Windows-1252
+    assert caplog.text == ""
+
+
+def test_land_given_as_a_geometry_collection_of_polygons(tmp_path: Path) -> None:
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[10, 55], [11, 55], [11, 56], [10, 56], [10, 55]]],
+    }
+    other = {"type": "Polygon", "coordinates": [[[12, 55], [13, 55], [13, 56], [12, 56], [12, 55]]]}
+    collection = {"type": "GeometryCollection", "geometries": [square, other]}
+    path = write_geojson(
+        tmp_path / "land.geojson", [{"type": "Feature", "properties": {}, "geometry": collection}]
+    )
+    land = read_land(path)
+    assert land.geom_type == "MultiPolygon" and land.area == pytest.approx(2.0)
+
+
+def test_every_bad_link_cost_is_reported_and_infinity_is_one(tmp_path: Path) -> None:
+    from planner.load.side_files import read_links
+
+    path = tmp_path / "links.csv"
+    path.write_text("clinic_a,clinic_b,travel_minutes\na,b,abc\nc,d,-5\ne,f,inf\ng,h,20\n")
+    with pytest.raises(ValidationError) as info:
+        read_links(path)
+    assert [p.row for p in info.value.problems] == [2, 3, 4]  # all three, not the first
