@@ -14,6 +14,7 @@ a path or, from Python, as the value itself; :mod:`planner.load.inputs` reads pa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -174,8 +175,10 @@ class PlanRequest:
             _check_word(name, getattr(self, name))
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise PlannerError(f"seed must be a non-negative whole number, got {self.seed!r}")
-        if self.time_limit is not None and not self.time_limit > 0:
-            raise PlannerError(f"time_limit must be positive, got {self.time_limit!r}")
+        if self.time_limit is not None and not 0 < self.time_limit < math.inf:
+            raise PlannerError(
+                f"time_limit must be a positive, finite number of seconds, got {self.time_limit!r}"
+            )
         if self.patients_per_gp is not None and not self.patients_per_gp >= 1:
             raise PlannerError(f"patients_per_gp must be at least 1, got {self.patients_per_gp!r}")
         unknown = sorted(set(self.columns) - set(COLUMN_KEYS))
@@ -225,6 +228,22 @@ class PlanRequest:
                 value = dict(value)
             out[spec.name] = str(value) if isinstance(value, Path) else value
         return out
+
+    def input_files(self) -> dict[str, Path]:
+        """The files the request reads (clinics, patient list, land, links, boundaries,
+        choice files), by setting name; values given in memory are left out.
+
+        >>> files = PlanRequest(clinics="c.csv", land="land.geojson").input_files()
+        >>> {name: path.name for name, path in files.items()}
+        {'clinics': 'c.csv', 'land': 'land.geojson'}
+        """
+        return {
+            s.name: Path(value)
+            for s in SETTINGS
+            if s.kind == PATH
+            and s.owner == "request"
+            and isinstance(value := getattr(self, s.name), str | Path)
+        }
 
     def in_memory(self) -> list[str]:
         """Settings given as values rather than files (``config.toml`` cannot name them)."""

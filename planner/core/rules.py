@@ -7,6 +7,7 @@ checks can never disagree about the threshold.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -88,8 +89,10 @@ class Rules:
             raise PlannerError(
                 f"min_doctors must be a positive whole number, got {self.min_doctors!r}"
             )
-        if not self.link_max_km > 0:
-            raise PlannerError(f"link_max_km must be positive, got {self.link_max_km!r}")
+        if not 0 < self.link_max_km < math.inf:
+            raise PlannerError(
+                f"link_max_km must be a positive, finite distance, got {self.link_max_km!r}"
+            )
 
     def big_enough(self, patients: int, doctors: int = 0) -> bool:
         """Whether a cluster of this size meets the size rule.

@@ -137,3 +137,19 @@ def test_a_bad_config_exits_2_naming_file_and_key(tmp_path):
     result = runner.invoke(app, ["plan", "--config", str(cfg), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "region.toml" in result.output and "rules.min_patients" in result.output
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "0", "-1"])
+def test_a_time_limit_that_would_hang_or_divide_by_zero_is_a_usage_error(tmp_path, value):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["plan", "--time-limit", value, "--out", str(out), "-q"])
+    assert result.exit_code == 2, result.output
+    assert "time_limit must be a positive, finite number" in result.output
+    assert not out.exists()
+
+
+def test_an_infinite_link_distance_is_refused():
+    with pytest.raises(PlannerError, match="link_max_km must be a positive, finite"):
+        Rules(link_max_km=float("inf"))
+    with pytest.raises(PlannerError, match="link_max_km"):
+        PlanRequest().with_settings({"link_max_km": float("nan")})
