@@ -73,6 +73,14 @@ def _patient_columns(
     return found_id, found_group
 
 
+def _shape(cells: pd.Series) -> pd.Series:
+    """What a cell looks like, without its value: ``(a value of 10 digits, ...)``."""
+    n = cells.str.len()
+    kind = np.where(cells.str.fullmatch(r"\d+"), " digit", " character")
+    plural = np.where(n == 1, "", "s")
+    return " (a value of " + n.astype(str) + kind + plural + ", not repeated here)"
+
+
 def _count_chunk(
     chunk: pd.DataFrame,
     id_col: str,
@@ -92,14 +100,17 @@ def _count_chunk(
         blank &= group == ""
         value = pd.to_numeric(group.str.replace(",", ".", regex=False), errors="coerce")
         bad = ~(value.isin([1.0, 2.0]) | blank)
-        log.add(rows[bad.to_numpy()], grp_col.strip(), "must be 1 or 2, got '" + group[bad] + "'")
+        # A patient list may hold personal data: say what is wrong, never the cell itself.
+        log.add(rows[bad.to_numpy()], grp_col.strip(), "must be 1 or 2" + _shape(group[bad]))
         counted &= value == 1.0
     unknown = (ids == "") & ~blank
     messages = pd.Series("the clinic id is empty", index=ids.index)
     if known is not None:
         stranger = (ids != "") & ~ids.isin(known)
         unknown |= stranger
-        messages[stranger] = "clinic '" + ids[stranger] + "' is not in the clinic table"
+        messages[stranger] = "names a clinic that is not in the clinic table" + _shape(
+            ids[stranger]
+        )
     log.add(rows[unknown.to_numpy()], id_col.strip(), messages[unknown])
     for clinic, n in ids[counted & ~unknown].value_counts().items():
         totals[clinic] = totals.get(clinic, 0) + int(n)

@@ -310,7 +310,11 @@ def test_patient_count_problems_name_row_and_column(
         (6, "sikringsgruppe"),
         (7, "clinic_id"),
     }
-    assert "'Z'" in str(info.value) and "'3'" in str(info.value)
+    # The cells are described, never repeated (a patient list may hold personal data).
+    assert "'Z'" not in str(info.value) and "'3'" not in str(info.value)
+    assert "(a value of 1 characters" in str(info.value) and "(a value of 1 digits" in str(
+        info.value
+    )
 
 
 def test_patient_counts_missing_id_column(tmp_path: Path) -> None:
@@ -471,3 +475,15 @@ def test_every_bad_link_cost_is_reported_and_infinity_is_one(tmp_path: Path) -> 
     with pytest.raises(ValidationError) as info:
         read_links(path)
     assert [p.row for p in info.value.problems] == [2, 3, 4]  # all three, not the first
+
+
+def test_a_patient_list_error_never_repeats_the_cell(tmp_path: Path) -> None:
+    # Columns shifted by one: the CPR number lands where the group or the clinic should be.
+    lines = ["clinic_id;sikringsgruppe", "A;0101901234", "0101904321;1", "B;1"]
+    path = write(tmp_path / "patienter.csv", lines, "utf-8")
+    with pytest.raises(ValidationError) as info:
+        read_patient_counts(path, valid_ids={"A", "B"})
+    text = str(info.value)
+    assert "0101901234" not in text and "0101904321" not in text
+    assert "row 2, column 'sikringsgruppe': must be 1 or 2 (a value of 10 digits" in text
+    assert "row 3, column 'clinic_id': names a clinic that is not in the clinic table" in text
