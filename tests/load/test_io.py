@@ -312,9 +312,8 @@ def test_patient_count_problems_name_row_and_column(
     }
     # The cells are described, never repeated (a patient list may hold personal data).
     assert "'Z'" not in str(info.value) and "'3'" not in str(info.value)
-    assert "(a value of 1 characters" in str(info.value) and "(a value of 1 digits" in str(
-        info.value
-    )
+    text = str(info.value)
+    assert "(a value of 1 character," in text and "(a value of 1 digit," in text
 
 
 def test_patient_counts_missing_id_column(tmp_path: Path) -> None:
