@@ -1,5 +1,5 @@
-"""Fingerprints of plans, to show a refactor changes no plan: ``assignments.csv`` of fixed
-runs (the demo, the Danish and English sets) hashed, saved once, compared after.
+"""Fingerprints of plans, to show a refactor changes no plan: the ``clinic_id, cluster_id``
+rows of fixed runs (the demo, the Danish and English sets) hashed, saved once, compared after.
 
     .venv/bin/python -m bench.fingerprint --save before.txt    # on the old code
     .venv/bin/python -m bench.fingerprint --check before.txt   # on the new: exit 1 if any differs
@@ -44,6 +44,15 @@ def _english(tmp: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def plan_hash(assignments: Path) -> str:
+    """sha256 of the plan itself (``clinic_id,cluster_id`` rows), whatever the CSV's quoting."""
+    table = pd.read_csv(assignments, dtype=str, keep_default_na=False)
+    text = "\n".join(
+        f"{a},{b}" for a, b in zip(table["clinic_id"], table["cluster_id"], strict=True)
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def fingerprints() -> dict[str, str]:
     """``case -> sha256 of assignments.csv`` for every case whose data is present."""
     runner = CliRunner()
@@ -61,8 +70,7 @@ def fingerprints() -> dict[str, str]:
             run = runner.invoke(app, ["plan", *args, "--out", str(target), "--quiet", "--no-map"])
             if run.exit_code not in (0, 4):
                 raise SystemExit(f"{name}: planner plan exited {run.exit_code}: {run.output}")
-            data = (target / "assignments.csv").read_bytes()
-            out[name] = hashlib.sha256(data).hexdigest()
+            out[name] = plan_hash(target / "assignments.csv")
             print(f"{name} {out[name][:16]}", file=sys.stderr)
     return out
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -30,6 +31,7 @@ from planner.core.request import (
     OutputOptions,
     PlanRequest,
 )
+from planner.output.atomic import directory_lock
 from planner.output.write import write_outputs
 from planner.result.plan_result import PlanResult
 
@@ -176,6 +178,14 @@ def plan_command(
         typer.Option(help=f"Map language: {_words(LANGUAGES)} (default {OutputOptions().lang})."),
     ] = None,
     no_map: Annotated[bool, typer.Option("--no-map", help="Skip map.html.")] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace an --out folder with files that is not a plan folder (the "
+            "planner's files there are replaced, every other file is kept).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     id_col: Col = None,
     name_col: Col = None,
@@ -215,13 +225,24 @@ def plan_command(
         patients_per_gp=patients_per_gp, method=method, lang=lang,
         map=False if no_map else None, columns=mapping or None,
     )  # fmt: skip
-    request, output = _settle(config, flags)
-    result = _plan_or_exit(request, quiet)
+    request, output = _settle(config, flags, overwrite=overwrite)
     target = Path(output.out)
-    try:
-        write_outputs(result, target, lang=output.lang, with_map=output.map)
-    except OSError as exc:
-        _fail("Cannot write the plan:", f"{target}: {exc.strerror or exc}", EXIT_USAGE)
+    with ExitStack() as held:
+        if target.absolute().parent.is_dir():
+            # Held for the whole run, so a second run on the same folder stops at once.
+            try:
+                held.enter_context(directory_lock(target))
+            except (PlannerError, OSError) as exc:
+                _fail("Cannot write the plan:", str(exc), EXIT_USAGE)
+        result = _plan_or_exit(request, quiet)
+        try:
+            write_outputs(
+                result, target, lang=output.lang, with_map=output.map, overwrite=overwrite
+            )
+        except OSError as exc:
+            _fail("Cannot write the plan:", f"{target}: {exc.strerror or exc}", EXIT_USAGE)
+        except PlannerError as exc:
+            _fail("Cannot write the plan:", str(exc), EXIT_USAGE)
     if not quiet:
         print_summary(result, target)
     raise typer.Exit(EXIT_OK if result.complete else EXIT_INCOMPLETE)
@@ -233,14 +254,16 @@ def _fail(title: str, message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _settle(config: Path | None, flags: dict[str, Any]) -> tuple[PlanRequest, OutputOptions]:
+def _settle(
+    config: Path | None, flags: dict[str, Any], *, overwrite: bool = False
+) -> tuple[PlanRequest, OutputOptions]:
     """The request and output options: defaults, then the file, then flags; exit 2 if bad."""
     try:
         from_file = load_config(config) if config is not None else {}
         settings = merge_settings(from_file, flags)
         request = PlanRequest().with_settings(settings)
         output = OutputOptions().with_settings(settings)
-        check_out(Path(output.out))
+        check_out(Path(output.out), request, overwrite=overwrite)
     except ValidationError as exc:
         _fail("Configuration failed validation", str(exc), EXIT_USAGE)
     except PlannerError as exc:

@@ -9,6 +9,7 @@ exit code.
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from pathlib import Path
 
 from rich.console import Console
@@ -21,6 +22,8 @@ from planner.api import plan
 from planner.core.errors import PlannerError
 from planner.core.i18n import label, link_key
 from planner.core.request import PlanRequest
+from planner.output.atomic import current_folder
+from planner.output.write import inputs_inside, replace_problem
 from planner.result.plan_result import PlanResult
 
 __all__ = ["check_out", "print_summary", "run_plan", "say"]
@@ -112,10 +115,38 @@ def run_plan(request: PlanRequest, quiet: bool, *, source: str | None = None) ->
         return plan(request=request, progress=report, source=source)
 
 
-def check_out(target: Path) -> None:
-    """Refuse an output directory that cannot be written, before any planning is done."""
+def check_out(target: Path, request: PlanRequest | None = None, *, overwrite: bool = False) -> None:
+    """Refuse an output folder the plan must not be written to, before any planning is done.
+
+    Refused: the working directory (an empty ``--out``) or a folder holding it; a file; a
+    place that cannot be written; a folder holding one of the request's input files; a
+    folder with files that is not a plan folder, unless ``overwrite``.
+    """
+    where = target.resolve()
+    with suppress(OSError):
+        cwd = Path.cwd().resolve()
+        if where == cwd or where in cwd.parents:
+            what = (
+                "is the working directory (as an empty --out is)"
+                if where == cwd
+                else "holds the working directory"
+            )
+            raise PlannerError(
+                f"--out '{target}' {what}: the plan's folder is replaced as a whole; "
+                "name a folder of its own, for example --out plan/"
+            )
     if target.exists() and not target.is_dir():
         raise PlannerError(f"--out {target} is a file; name a directory for the plan's files")
-    parent = next((p for p in (target, *target.absolute().parents) if p.exists()), None)
-    if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise PlannerError(f"--out {target}: cannot write there ({parent} is not writable)")
+    parent = next((p for p in target.absolute().parents if p.exists()), None)
+    for place in (parent, target if target.is_dir() else parent):
+        if place is None or not place.is_dir() or not os.access(place, os.W_OK | os.X_OK):
+            raise PlannerError(f"--out {target}: cannot write there ({place} is not writable)")
+    inside = inputs_inside(request, target)
+    if inside:
+        raise PlannerError(
+            f"--out {target} holds an input file, {'; '.join(inside)}: the plan's folder is "
+            "replaced as a whole; write the plan to another folder"
+        )
+    problem = replace_problem(current_folder(target), overwrite=overwrite)
+    if problem:
+        raise PlannerError(problem)

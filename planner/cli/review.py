@@ -36,10 +36,12 @@ def _check_lang(lang: str) -> None:
         raise typer.Exit(EXIT_USAGE)
 
 
-def _fail(exc: Exception) -> None:
-    err.print("[bold red]Cannot read the plan:[/]")
+def _fail(
+    exc: Exception, title: str = "Cannot read the plan:", code: int = EXIT_UNREADABLE
+) -> None:
+    err.print(f"[bold red]{title}[/]")
     err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(EXIT_UNREADABLE)
+    raise typer.Exit(code)
 
 
 def render_command(
@@ -92,16 +94,20 @@ def diff_command(
     from planner.output.atomic import atomic_directory
     from planner.output.read import load_assignments
     from planner.output.report_html import diff_html
+    from planner.output.tables import write_csv
 
     try:
         diff = diff_assignments(load_assignments(plan_a), load_assignments(plan_b))
     except (PlannerError, OSError, KeyError) as exc:
         _fail(exc)
-    with atomic_directory(out_dir) as tmp:
-        diff.moves.to_csv(Path(tmp) / "moves.csv", index=False)
-        diff.clusters.to_csv(Path(tmp) / "clusters.csv", index=False)
-        page = diff_html(diff, str(plan_a), str(plan_b), lang=lang)
-        (Path(tmp) / "diff.html").write_text(page, encoding="utf-8")
+    try:
+        with atomic_directory(out_dir) as tmp:
+            write_csv(diff.moves, Path(tmp) / "moves.csv")
+            write_csv(diff.clusters, Path(tmp) / "clusters.csv")
+            page = diff_html(diff, str(plan_a), str(plan_b), lang=lang)
+            (Path(tmp) / "diff.html").write_text(page, encoding="utf-8")
+    except (PlannerError, OSError) as exc:
+        _fail(exc, "Cannot write the comparison:", 2)
 
     n_a = diff.clusters["cluster_a"].ne("").sum()
     n_b = diff.clusters["cluster_b"].ne("").sum()

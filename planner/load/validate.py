@@ -30,7 +30,14 @@ from planner.core.rules import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from planner.load.common import Sheet
 from planner.load.readers import as_sheet
 
-__all__ = ["COLUMN_FLAGS", "file_rows", "parse_count", "to_metric", "validate_clinics"]
+__all__ = [
+    "COLUMN_FLAGS",
+    "MOST",
+    "file_rows",
+    "parse_count",
+    "to_metric",
+    "validate_clinics",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +58,9 @@ _WHOLE = re.compile(r"^[+-]?\d+([.,]\d+)?$")
 _GROUPED = re.compile(r"^\d{1,3}([.,]\d{3})+$")
 _SPACED = re.compile(r"^\d{1,3}([ \u00a0\u202f]\d{3})+$")
 _RANGES = {"lat": (-90.0, 90.0), "lon": (-180.0, 180.0)}
+#: The largest count of one practice that is taken as real: more is a wrong cell (a total,
+#: a phone number, an overflow), reported rather than summed into a wrong total.
+MOST: dict[str, int] = {"patients": 10_000_000, "doctors": 10_000}
 
 
 class _CellError(ValueError):
@@ -115,14 +125,33 @@ def _parse_whole(value: object) -> int:
     return int(number)
 
 
-def parse_count(value: object) -> int | None:
+def _parse_count(column: str) -> Callable[[object], int]:
+    """The parser of a count column: a whole number no larger than :data:`MOST` allows."""
+    most = MOST[column]
+
+    def parse(value: object) -> int:
+        number = _parse_whole(value)
+        if number > most:
+            shown = f"{number:,}" if number < 10**30 else f"{float(number):.3g}"
+            raise _CellError(
+                f"is {shown}, beyond any plausible practice (at most {most:,}); "
+                "check the cell (a total, a wrong column or an overflow?)"
+            )
+        return number
+
+    return parse
+
+
+def parse_count(value: object, column: str = "patients") -> int | None:
     """A patient or GP count as validation reads it, or None when it is not one.
 
     >>> parse_count("3 000"), parse_count("3000,0"), parse_count(""), parse_count("many")
     (3000, 3000, None, None)
+    >>> parse_count(2**63), parse_count("20000", "doctors")
+    (None, None)
     """
     try:
-        return _parse_whole(value)
+        return _parse_count(column)(value)
     except _CellError:
         return None
 
@@ -269,8 +298,8 @@ def validate_clinics(table: Sheet | pd.DataFrame, *, source: str | None = None) 
     parsers: dict[str, Callable[[object], object]] = {
         "lat": _parse_coordinate("lat"),
         "lon": _parse_coordinate("lon"),
-        "patients": _parse_whole,
-        "doctors": _parse_whole,
+        "patients": _parse_count("patients"),
+        "doctors": _parse_count("doctors"),
     }
     if "clinic_id" in table.columns:
         parsed["clinic_id"] = [_text(v) for v in table["clinic_id"].tolist()]

@@ -1,16 +1,21 @@
 """Write a plan's outputs: assignments, territories, clinics, links, summary, report and map.
 
-All files of one run are written into a temporary directory first and moved into place
-only when every one of them is complete, so a failed run never leaves a half-written
-set.  Nothing written here carries a patient-level record: only counts per clinic and
-per cluster.
+All files of one run are written into a new folder beside ``out_dir`` and switched in
+as a whole only when every one of them is complete
+(:func:`~planner.output.atomic.atomic_directory`), so the folder is always entirely one
+plan, never a mix of two, and a failed or killed run leaves the previous plan as it was.
+Files in ``out_dir`` that are not the planner's (:data:`PLAN_FILES`) are carried over into
+the new folder.  A folder that holds an input of the plan, or one with files that is not a
+plan folder (unless ``overwrite``), is refused.  Every CSV is written by
+:mod:`planner.output.tables`.  Nothing written here carries a patient-level record: only
+counts per clinic and per cluster.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +24,27 @@ import numpy as np
 import pandas as pd
 
 from planner.core.config import request_toml
+from planner.core.errors import PlannerError
 from planner.core.i18n import check_lang
-from planner.core.request import OutputOptions
-from planner.output.atomic import atomic_directory
+from planner.core.request import OutputOptions, PlanRequest
+from planner.output.atomic import atomic_directory, pause_point
 from planner.output.read import NEIGHBOUR_SEP
 from planner.output.report_html import report_html
+from planner.output.tables import csv_bytes
 from planner.result.plan_result import PlanResult
 from planner.result.schema import CLINIC_FIELDS, LINK_FIELDS, OPTIONAL_CLINIC_FIELDS
 
 __all__ = [
     "OUTPUT_FILES",
+    "PLANNER_NAME",
+    "PLAN_FILES",
     "SOMETIMES",
     "clinics_frame",
     "crossings_frame",
+    "inputs_inside",
+    "is_plan_folder",
     "links_frame",
+    "replace_problem",
     "summary_dict",
     "write_outputs",
 ]
@@ -51,6 +63,17 @@ OUTPUT_FILES = (
     "summary.json",
     "report.html",
 )
+#: Every file a plan folder may hold that the planner writes; the rest is carried over.
+PLAN_FILES = (
+    *OUTPUT_FILES,
+    *SOMETIMES,
+    "crossings.csv",
+    "conflicts.csv",
+    "infeasible.csv",
+    "config.toml",
+)
+#: The ``planner`` key of every ``summary.json`` the planner writes.
+PLANNER_NAME = "gp-cluster-planner"
 
 
 def _plain(value: Any) -> Any:
@@ -83,7 +106,7 @@ def summary_dict(result: PlanResult, output: OutputOptions | None = None) -> dic
     clusters = result.clusters.drop(columns="geometry").to_dict("records")
     return _plain(
         {
-            "planner": "gp-cluster-planner",
+            "planner": PLANNER_NAME,
             "method": result.method,
             "seed": result.seed,
             "rules": result.rules.to_dict(),
@@ -175,6 +198,62 @@ def crossings_frame(result: PlanResult) -> pd.DataFrame:
     return frame.rename(columns={"crossings": "reason", "crossings_code": "reason_code"})
 
 
+def is_plan_folder(folder: str | Path) -> bool:
+    """Whether ``folder`` holds a ``summary.json`` the planner wrote (its ``planner`` key)."""
+    try:
+        summary = json.loads((Path(folder) / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(summary, dict) and summary.get("planner") == PLANNER_NAME
+
+
+def replace_problem(folder: Path | None, *, overwrite: bool = False) -> str | None:
+    """Why a plan must not replace ``folder`` without ``overwrite``, or None when it may.
+
+    An empty or missing folder, and a plan folder, may be replaced; a folder with files
+    that is not a plan folder needs ``overwrite`` (its files that are not the planner's
+    are carried over either way).
+    """
+    if folder is None or overwrite or not folder.is_dir() or not any(folder.iterdir()):
+        return None
+    if is_plan_folder(folder):
+        return None
+    return (
+        f"{folder} holds files and is not a plan folder (no summary.json written by the "
+        "planner); replacing it needs --overwrite (overwrite=True): the planner's files "
+        f"({', '.join(PLAN_FILES)}) are replaced there, every other file is kept"
+    )
+
+
+def inputs_inside(request: PlanRequest | None, out_dir: str | Path) -> list[str]:
+    """The input files of ``request`` that lie in the folder ``out_dir``, as messages."""
+    if request is None:
+        return []
+    out = Path(out_dir).resolve()
+    return [
+        f"{path} (the {name.replace('_', '-')} input)"
+        for name, path in request.input_files().items()
+        if out == (where := path.resolve()) or out in where.parents
+    ]
+
+
+def _refuse(result: PlanResult, overwrite: bool) -> Callable[[Path], None]:
+    """The check :func:`atomic_directory` runs on the folder before anything is written."""
+
+    def check(folder: Path) -> None:
+        inside = inputs_inside(result.request, folder)
+        if inside:
+            raise PlannerError(
+                f"{folder} holds an input of the plan, {'; '.join(inside)}: the folder is "
+                "replaced as a whole; write the plan to another folder"
+            )
+        problem = replace_problem(folder, overwrite=overwrite)
+        if problem:
+            raise PlannerError(problem)
+
+    return check
+
+
 def write_outputs(
     result: PlanResult,
     out_dir: str | Path,
@@ -182,60 +261,76 @@ def write_outputs(
     with_map: bool = True,
     tiles: str | None = None,
     lang: str = "en",
+    overwrite: bool = False,
 ) -> list[Path]:
-    """Write every file of a plan into ``out_dir`` atomically.
+    """Write every file of a plan into the folder ``out_dir``, switched in as a whole.
 
     The files are :data:`OUTPUT_FILES`, ``map.html`` (unless ``with_map`` is false),
     ``config.toml`` (the request, which plans the same again; not for a plan read back
-    from its files) and ``changes.csv`` when current clusters were given.  A file of an
-    earlier plan in ``out_dir`` that this plan does not write (a map, changes) is removed.
+    from its files), ``crossings.csv``, ``conflicts.csv``, ``infeasible.csv`` and
+    ``changes.csv`` when current clusters were given.  The new folder replaces ``out_dir``
+    in one step (:func:`planner.output.atomic.atomic_directory`): a file of an earlier plan
+    that this plan does not write (a map, changes) is gone, every file that is not the
+    planner's (:data:`PLAN_FILES`) is carried over.
 
     Parameters
     ----------
     result
         The plan.
     out_dir
-        Directory to write to (created when missing; files of the same names replaced).
+        Folder to write (created when missing).
     with_map
         Also write ``map.html`` (``report.html`` is always written, in ``lang``).
     tiles
         Background tiles of the map (``None``: the renderer's default).
     lang
         Language of the map's and report's labels (``"en"`` or ``"da"``).
+    overwrite
+        Also replace a folder with files that is not a plan folder (its files that are not
+        the planner's are kept).
 
     Returns
     -------
     list of Path
         The files written.
+
+    Raises
+    ------
+    PlannerError
+        Before anything is written: ``out_dir`` holds an input file of the plan, is a
+        folder with files but no plan (without ``overwrite``), is a file, is the working
+        directory or holds it, or another run is writing it.
     """
     out_dir = Path(out_dir)
     check_lang(lang)
-    texts: dict[str, str] = {
-        "crossings.csv": crossings_frame(result).to_csv(index=False),
-        "conflicts.csv": result.conflicts.to_csv(index=False),
-        "infeasible.csv": result.infeasible.to_csv(index=False),
+    tables: dict[str, pd.DataFrame] = {
+        "assignments.csv": result.assignments(),
+        "unassigned.csv": result.unassigned,
+        "crossings.csv": crossings_frame(result),
+        "conflicts.csv": result.conflicts,
+        "infeasible.csv": result.infeasible,
     }
     if "current_cluster" in result.clinics.columns:
-        texts["changes.csv"] = result.changes.to_csv(index=False)
+        tables["changes.csv"] = result.changes
+    texts: dict[str, bytes] = {name: csv_bytes(frame) for name, frame in tables.items()}
     output = OutputOptions(out=str(out_dir), lang=lang, map=with_map)
     if result.request is not None:
-        texts["config.toml"] = request_toml(result.request, output, base=out_dir)
+        texts["config.toml"] = request_toml(result.request, output, base=out_dir).encode()
     names = [*OUTPUT_FILES, *(["map.html"] if with_map else []), *texts]
-    with atomic_directory(out_dir) as tmp:
-        tmp = Path(tmp)
-        result.assignments().to_csv(tmp / "assignments.csv", index=False)
-        result.unassigned.to_csv(tmp / "unassigned.csv", index=False)
+    names = list(dict.fromkeys(names))
+    with atomic_directory(out_dir, replaces=PLAN_FILES, check=_refuse(result, overwrite)) as tmp:
+        for name, content in texts.items():
+            (tmp / name).write_bytes(content)
         clusters = result.clusters.to_crs("EPSG:4326")
         clusters.to_file(tmp / "clusters.geojson", driver="GeoJSON", engine="pyogrio")
         _write_geojson(clinics_frame(result), tmp / "clinics.geojson")
         _write_geojson(links_frame(result), tmp / "links.geojson")
+        pause_point("writing")
         report = report_html(result, lang=lang, map_file="map.html" if with_map else None)
         (tmp / "report.html").write_text(report, encoding="utf-8")
         summary = summary_dict(result, output)
         text = json.dumps(summary, indent=2, ensure_ascii=False)
         (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
-        for name, content in texts.items():
-            (tmp / name).write_text(content, encoding="utf-8")
         if with_map:
             from planner.render import render_map
 
@@ -243,11 +338,5 @@ def write_outputs(
             if tiles is not None:
                 kwargs["tiles"] = tiles
             render_map(result, **kwargs).save(str(tmp / "map.html"))
-    written = [out_dir / name for name in names]
-    for name in SOMETIMES:
-        stale = out_dir / name
-        if stale not in written and stale.is_file():
-            stale.unlink()
-            log.info("removed %s: it belonged to an earlier plan", stale)
     log.info("wrote %s to %s", ", ".join(names), out_dir)
-    return written
+    return [out_dir / name for name in names]

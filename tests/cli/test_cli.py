@@ -1,6 +1,12 @@
 """The command line end to end: the demo region, exit codes, outputs that agree."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 
 import geopandas as gpd
 import pandas as pd
@@ -8,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli.app import app
+from planner.output.atomic import current_folder
 
 runner = CliRunner()
 
@@ -364,3 +371,275 @@ def test_patients_per_gp_with_a_gp_column_is_said_to_be_unused(tmp_path):
     assert "GP column" in result.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["totals"]["doctors"] == 6 * 3  # the file's counts, not patients / 1,600
+
+
+# --- data loss (issue 13): a killed or concurrent run never leaves a mix of two plans ---
+
+
+def _tree(folder):
+    """Every file under ``folder`` (relative path -> content), hidden ones included."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def _planner(args, **env):
+    """``planner`` in a process of its own, stderr piped (the pause hook writes there)."""
+    code = "import sys; from planner.cli.app import main; sys.argv[0] = 'planner'; main()"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+
+
+def _wait_for(proc, stage, timeout=60.0):
+    """Wait until ``proc`` says it paused at ``stage`` (read on a thread: no deadlock)."""
+    seen = threading.Event()
+    lines = []
+
+    def read():
+        for line in proc.stderr:
+            lines.append(line)
+            if f"paused at {stage}" in line:
+                seen.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    assert seen.wait(timeout), f"never paused at {stage}: {''.join(lines)[-2000:]}"
+    return lines
+
+
+def _old_plan(tmp_path):
+    """A grid of clinics and a plan of it in ``out`` (seed 0, 30,000 patients a cluster)."""
+    src = _grid_csv(tmp_path / "clinics.csv")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["plan", str(src), "--out", str(out), "--quiet", "--no-map"])
+    assert result.exit_code == 0, result.output
+    return src, out
+
+
+def _new_args(src, out):
+    """A different plan of the same clinics (another rule), with a map this time."""
+    return ["plan", str(src), "--out", str(out), "--quiet", "--min-patients", "25000"]
+
+
+def _is_new_plan(out):
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    names = {p.name for p in out.iterdir()}
+    expected = {"assignments.csv", "clinics.geojson", "clusters.geojson", "summary.json"}
+    expected |= {"map.html", "report.html", "links.geojson", "config.toml", "unassigned.csv"}
+    return summary["rules"]["min_patients"] == 25_000 and expected <= names
+
+
+#: Where a run is killed: planning (a solver with time to spend), and each stage of writing.
+KILL_POINTS = ("solve", "writing", "written", "switch", "switched")
+
+
+@pytest.mark.parametrize("stage", KILL_POINTS)
+def test_a_run_killed_at_any_point_leaves_one_whole_plan(tmp_path, stage):
+    src, out = _old_plan(tmp_path)
+    old = _tree(out)
+    if stage == "solve":
+        proc = _planner([*_new_args(src, out), "--time-limit", "60"])
+        lock = tmp_path / ".out.lock"  # taken before planning, held to the end
+        deadline = time.monotonic() + 60
+        while not lock.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        time.sleep(2.0)  # well inside the 60 s the solver has
+        assert proc.poll() is None and not list(tmp_path.glob(".out.new-*"))
+    else:
+        proc = _planner(_new_args(src, out), PLANNER_TEST_PAUSE_AT=stage)
+        _wait_for(proc, stage)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    # What a reader finds now is entirely the old plan or entirely the new one.
+    if stage == "switched":
+        assert _is_new_plan(out)
+    elif stage == "switch":
+        assert not out.exists()  # between the two renames: the old plan waits beside it
+        assert _tree(current_folder(out)) == old
+    else:
+        assert _tree(out) == old
+    # The next run repairs, cleans up what the killed one left, and writes its plan.
+    again = runner.invoke(app, _new_args(src, out))
+    assert again.exit_code == 0, again.output
+    assert _is_new_plan(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clinics.csv", "out"]
+
+
+def test_two_runs_on_one_folder_the_second_is_refused(tmp_path):
+    src, out = _old_plan(tmp_path)
+    old = _tree(out)
+    first = _planner(
+        _new_args(src, out), PLANNER_TEST_PAUSE_AT="written", PLANNER_TEST_PAUSE_SECONDS="4"
+    )
+    lines = _wait_for(first, "written")
+    second = runner.invoke(app, ["plan", str(src), "--out", str(out), "--quiet", "--no-map"])
+    assert second.exit_code == 2, second.output
+    assert f"another run is writing {out}" in " ".join(second.output.split())
+    assert _tree(out) == old  # the second run wrote nothing
+    assert first.wait(timeout=60) == 0, "".join(lines)
+    assert _is_new_plan(out)  # the first one finished, untroubled
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clinics.csv", "out"]
+    third = runner.invoke(app, ["plan", str(src), "--out", str(out), "--quiet", "--no-map"])
+    assert third.exit_code == 0, third.output  # free again
+
+
+def test_a_plan_folder_keeps_the_users_own_files(tmp_path):
+    src, out = _old_plan(tmp_path)
+    (out / "notes.txt").write_text("ring Ærø on Monday", encoding="utf-8")
+    (out / "minutes").mkdir()
+    (out / "minutes" / "meeting.md").write_text("agreed", encoding="utf-8")
+    inode = out.stat().st_ino
+    result = runner.invoke(app, _new_args(src, out))
+    assert result.exit_code == 0, result.output
+    assert _is_new_plan(out) and out.stat().st_ino != inode  # a new folder, switched in
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "ring Ærø on Monday"
+    assert (out / "minutes" / "meeting.md").read_text(encoding="utf-8") == "agreed"
+
+
+def _snapshot(folder):
+    return sorted(
+        (str(p.relative_to(folder)), p.is_file() and p.read_bytes()) for p in folder.rglob("*")
+    )
+
+
+@pytest.mark.parametrize("out_flag", ["", ".", "..", "{cwd}"])
+def test_the_working_directory_as_out_is_a_usage_error(tmp_path, monkeypatch, out_flag):
+    work = tmp_path / "work"
+    work.mkdir()
+    src = _grid_csv(work / "clinics.csv", rows=2, cols=2)
+    (work / "summary.json").write_text("{}", encoding="utf-8")
+    (work / "report.html").write_text("my own report", encoding="utf-8")
+    monkeypatch.chdir(work)
+    before = _snapshot(tmp_path)
+    flag = out_flag.format(cwd=work)
+    result = runner.invoke(app, ["plan", str(src), "--out", flag, "--quiet", "--overwrite"])
+    assert result.exit_code == 2, result.output
+    assert "working directory" in result.output
+    assert _snapshot(tmp_path) == before  # nothing written, nothing changed
+
+
+#: An input of every kind the request names, as a flag and a file name.
+INPUT_FLAGS = [
+    ("clinics", "clinics.csv"),
+    ("--patients", "patients.csv"),
+    ("--land", "land.geojson"),
+    ("--links", "links.csv"),
+    ("--municipalities", "kommuner.geojson"),
+    ("--regions", "regioner.geojson"),
+    ("--cannot-link", "pairs.csv"),
+    ("--leaving", "leaving.csv"),
+    ("--choices", "proposals.csv"),
+    ("--current", "assignments.csv"),
+]
+
+
+@pytest.mark.parametrize(("flag", "name"), INPUT_FLAGS)
+@pytest.mark.parametrize("depth", ["", "inputs/"])
+def test_an_out_that_holds_an_input_is_a_usage_error(tmp_path, flag, name, depth):
+    src, out = _old_plan(tmp_path)
+    inside = out / depth / name
+    inside.parent.mkdir(exist_ok=True)
+    if flag == "clinics":
+        inside.write_bytes(src.read_bytes())
+        args = ["plan", str(inside)]
+    else:
+        inside.write_text("clinic_id\nc000\n", encoding="utf-8")
+        args = ["plan", str(src), flag, str(inside)]
+    before = _snapshot(tmp_path)
+    result = runner.invoke(app, [*args, "--out", str(out), "--quiet", "--overwrite"])
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert f"holds an input file, {inside}" in text
+    assert _snapshot(tmp_path) == before
+
+
+def test_an_input_beside_out_is_fine_and_a_config_inside_it_too(tmp_path):
+    _, out = _old_plan(tmp_path)
+    again = runner.invoke(app, ["plan", "--config", str(out / "config.toml"), "--quiet"])
+    assert again.exit_code == 0, again.output
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"notes.txt": "mine"},
+        {"summary.json": '{"planner": "another tool"}', "data.csv": "a,b\n"},
+        {"summary.json": "not json", "sub/deep.txt": "x"},
+    ],
+)
+def test_a_folder_that_is_not_a_plan_needs_overwrite(tmp_path, content):
+    src = _grid_csv(tmp_path / "clinics.csv", rows=2, cols=3)
+    out = tmp_path / "mine"
+    for name, text in content.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text, encoding="utf-8")
+    args = ["plan", str(src), "--out", str(out), "--quiet", "--no-map", "--min-patients", "10000"]
+    before = _snapshot(tmp_path)
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 2, refused.output
+    text = " ".join(refused.output.split())
+    assert "is not a plan folder" in text and "--overwrite" in text
+    assert _snapshot(tmp_path) == before
+    done = runner.invoke(app, [*args, "--overwrite"])
+    assert done.exit_code == 0, done.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["planner"] == "gp-cluster-planner"
+    for name, text in content.items():  # every file that is not the planner's is kept
+        if name != "summary.json":
+            assert (out / name).read_text(encoding="utf-8") == text
+    # Now it is a plan folder: the next run needs no --overwrite.
+    assert runner.invoke(app, args).exit_code == 0
+
+
+def test_an_empty_folder_needs_no_overwrite(tmp_path):
+    src = _grid_csv(tmp_path / "clinics.csv", rows=2, cols=3)
+    out = tmp_path / "empty"
+    out.mkdir()
+    args = ["plan", str(src), "--out", str(out), "--quiet", "--no-map", "--min-patients", "10000"]
+    assert runner.invoke(app, args).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("cell", "column"),
+    [
+        ("9223372036854775808", "patients"),  # 2**63: overflowed to a negative total
+        ("9223372036854775807", "patients"),
+        ("10000001", "patients"),
+        ("100000000000000000000", "patients"),  # 1e20
+        ("10001", "doctors"),
+        ("18446744073709551616", "doctors"),
+    ],
+)
+def test_counts_beyond_any_practice_exit_3_naming_the_cell(tmp_path, cell, column):
+    src = _grid_csv(tmp_path / "clinics.csv", rows=2, cols=2)
+    lines = src.read_text(encoding="utf-8").splitlines()
+    cells = lines[2].split(",")
+    cells[4 if column == "patients" else 5] = cell
+    lines[2] = ",".join(cells)
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["plan", str(src), "--out", str(out), "--quiet"])
+    assert result.exit_code == 3, result.output
+    text = " ".join(result.output.split())
+    assert f"clinics.csv, row 3, column '{column}'" in text and "plausible" in text
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not out.exists()
+
+
+def test_an_overflowing_count_with_estimated_gps_is_one_problem(tmp_path):
+    src = tmp_path / "practices.csv"
+    rows = ["clinic_id,name,lat,lon,patients"]
+    rows += [f"P{i},Practice {i},{52 + 0.01 * i},-1.0,9000" for i in range(3)]
+    rows.append("P9,Huge,52.05,-1.0,92233720368547758070")
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["plan", str(src), "--out", str(out), "--quiet", "--patients-per-gp", "1600"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 3, result.output
+    text = " ".join(result.output.split())
+    assert "1 problem in the input" in text and "row 5, column 'patients'" in text
+    assert not out.exists()

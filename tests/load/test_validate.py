@@ -15,7 +15,7 @@ from shapely.geometry import Point
 from planner.core.errors import PlannerError, ValidationError
 from planner.load.common import Sheet
 from planner.load.readers import apply_column_map, read_table
-from planner.load.validate import COLUMN_FLAGS, to_metric, validate_clinics
+from planner.load.validate import COLUMN_FLAGS, MOST, to_metric, validate_clinics
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -202,7 +202,7 @@ def test_latitude_range(lat: str, ok: bool) -> None:
             validate_clinics(table)
 
 
-@given(st.integers(min_value=0, max_value=10**9))
+@given(st.integers(min_value=0, max_value=10_000))  # the most GPs taken as real
 def test_any_whole_number_round_trips(n: int) -> None:
     for cell in (str(n), f"{n}.0", f"{n},0", n, float(n)):
         out = validate_clinics(good_frame().assign(doctors=[cell, 1, 1]))
@@ -282,3 +282,70 @@ def test_real_synthetic_danish_clinics_validate() -> None:
     assert int(clinics["patients"].sum()) == 5_843_594
     assert int(clinics["doctors"].sum()) == 3_671
     assert clinics["municipality"].nunique() == 98
+
+
+# --- counts beyond any practice: input errors, never a wrong total (issue 13) ---
+
+
+@pytest.mark.parametrize(
+    ("column", "cell"),
+    [
+        ("patients", "10000001"),
+        ("patients", 10_000_001),
+        ("patients", 1e20),
+        ("patients", 2**63),
+        ("patients", "9223372036854775808"),  # 2**63 as text
+        ("patients", np.int64(2**63 - 1)),
+        ("patients", np.uint64(2**64 - 1)),
+        ("patients", "10000000000000000000000000000000000000000"),
+        ("doctors", "10001"),
+        ("doctors", 1e20),
+        ("doctors", 2**63),
+        ("doctors", float(2**64)),
+    ],
+)
+def test_counts_beyond_any_practice_are_problems_of_their_cell(column: str, cell: object) -> None:
+    table = good_frame().astype(object)
+    table.loc[20, column] = cell  # the second row: row 3 of a spreadsheet
+    with pytest.raises(ValidationError) as caught:
+        validate_clinics(table, source="clinics.csv")
+    problems = caught.value.problems
+    assert [(p.source, p.row, p.column) for p in problems] == [("clinics.csv", 3, column)]
+    assert "beyond any plausible practice" in problems[0].message
+    assert f"at most {MOST[column]:,}" in problems[0].message
+
+
+def test_every_implausible_count_is_reported_at_once() -> None:
+    table = good_frame().astype(object)
+    table["patients"] = [2**63, 1e20, "10000001"]
+    table["doctors"] = ["10001", 1, 2**70]
+    with pytest.raises(ValidationError) as caught:
+        validate_clinics(table, source="clinics.csv")
+    where = [(p.row, p.column) for p in caught.value.problems]
+    assert where == [
+        (2, "patients"),
+        (2, "doctors"),
+        (3, "patients"),
+        (4, "patients"),
+        (4, "doctors"),
+    ]
+
+
+def test_the_largest_plausible_counts_are_accepted_and_sum_exactly() -> None:
+    table = good_frame().assign(patients=[MOST["patients"]] * 3, doctors=[str(MOST["doctors"])] * 3)
+    out = validate_clinics(table)
+    assert out["patients"].tolist() == [10_000_000] * 3
+    assert int(out["patients"].sum()) == 30_000_000 and int(out["doctors"].sum()) == 30_000
+
+
+def test_an_overflowing_count_in_a_file_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    rows = [
+        "A;Alfa;55,1;10,1;9223372036854775808;2;Ærø",
+        "B;Beta;55,2;10,2;3000;18446744073709551616;Ærø",
+        "C;Gamma;55,3;10,3;1e20;2;Ærø",
+    ]
+    with pytest.raises(ValidationError) as caught:
+        validate_clinics(csv_table(tmp_path, rows))
+    text = str(caught.value)
+    assert "row 2, column 'patients': patients is 9,223,372,036,854,775,808" in text
+    assert "row 3, column 'doctors'" in text and "row 4, column 'patients'" in text

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
+import os
 import re
 
 import geopandas as gpd
@@ -12,9 +15,12 @@ from typer.testing import CliRunner
 
 from planner.api import plan
 from planner.cli.app import app
+from planner.core.errors import PlannerError
+from planner.core.request import PlanRequest
 from planner.demo.region import load_demo, load_demo_land
 from planner.output.report_html import report_html
-from planner.output.write import OUTPUT_FILES, write_outputs
+from planner.output.tables import csv_bytes
+from planner.output.write import OUTPUT_FILES, crossings_frame, is_plan_folder, write_outputs
 from planner.result.schema import CLINIC_FIELDS
 
 runner = CliRunner()
@@ -155,3 +161,179 @@ def test_no_patient_level_data_in_any_output(tmp_path):
             assert cpr.replace("-", "") not in text, (path.name, cpr)
         assert "Navnesen" not in text and "patient_name" not in text, path.name
     assert gpd.read_file(out / "clinics.geojson")["patients"].sum() == 56
+
+
+# --- every CSV reads back as written; a plan never replaces what it must not (issue 13) ---
+
+#: Texts that break a naive CSV: line breaks of every kind, quotes, both separators, tabs.
+HOSTILE = [
+    "new\nline",
+    "carriage\rreturn",
+    "both\r\nends",
+    'say "hi"',
+    "semi;colon",
+    "com,ma",
+    "tab\there",
+    '"',
+    ";",
+    "',;\t\"\n\r",
+    "æøå Ærø",
+]
+
+
+def hostile_table() -> pd.DataFrame:
+    rows = []
+    for i in range(16):
+        rows.append(
+            {
+                "clinic_id": f"k{i}\r{HOSTILE[i % 11][:3]}".replace("\n", " "),
+                "name": f"{HOSTILE[i % 11]} {i}",
+                "lat": 55.0 + 0.01 * (i % 4),
+                "lon": 10.0 + 0.016 * (i // 4),
+                "patients": 8_000,
+                "doctors": 4,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _filled(columns: list[str], n: int = len(HOSTILE)) -> pd.DataFrame:
+    """A table with ``columns``, every text cell hostile, counts as numbers."""
+    data: dict[str, list[object]] = {}
+    for k, col in enumerate(columns):
+        if col in ("patients", "doctors"):
+            data[col] = [1000 + j for j in range(n)]
+        elif col.endswith("_code"):
+            data[col] = [""] * n
+        else:
+            data[col] = [HOSTILE[(j + k) % len(HOSTILE)] for j in range(n)]
+    return pd.DataFrame(data)
+
+
+@pytest.fixture(scope="module")
+def hostile_plan(tmp_path_factory):
+    """A plan of hostile names, every CSV of it filled with hostile text, written."""
+    from planner.result.schema import (
+        CHANGE_COLUMNS,
+        CONFLICT_COLUMNS,
+        INFEASIBLE_COLUMNS,
+        UNASSIGNED_COLUMNS,
+    )
+
+    result = plan(hostile_table(), min_patients=30_000)
+    n = len(result.clusters)
+    clusters = result.clusters.assign(
+        municipalities=[HOSTILE[j % len(HOSTILE)] for j in range(n)],
+        crossings=[HOSTILE[(j + 3) % len(HOSTILE)] for j in range(n)],
+        crossings_code=[""] * n,
+    )
+    result = dataclasses.replace(
+        result,
+        clinics=result.clinics.assign(current_cluster=result.clinics["cluster_id"]),
+        clusters=clusters,
+        unassigned=_filled(UNASSIGNED_COLUMNS),
+        conflicts=_filled(CONFLICT_COLUMNS),
+        infeasible=_filled(INFEASIBLE_COLUMNS),
+        changes=_filled(CHANGE_COLUMNS),
+    )
+    out = tmp_path_factory.mktemp("hostile") / "plan"
+    write_outputs(result, out, with_map=False)
+    expected = {
+        "assignments.csv": result.assignments(),
+        "unassigned.csv": result.unassigned,
+        "crossings.csv": crossings_frame(result),
+        "conflicts.csv": result.conflicts,
+        "infeasible.csv": result.infeasible,
+        "changes.csv": result.changes,
+    }
+    return out, expected
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as its cells' texts (a missing value as empty text)."""
+    return frame.astype(object).where(frame.notna(), "").map(str).reset_index(drop=True)
+
+
+CSV_FILES = [
+    "assignments.csv",
+    "unassigned.csv",
+    "crossings.csv",
+    "conflicts.csv",
+    "infeasible.csv",
+    "changes.csv",
+]
+
+
+@pytest.mark.parametrize("name", CSV_FILES)
+def test_every_csv_reads_back_with_pandas_as_written(hostile_plan, name):
+    out, expected = hostile_plan
+    want = _as_text(expected[name])
+    assert len(want) > 0 and want.map(lambda v: any(c in v for c in '\n\r\t;,"')).any().any()
+    back = pd.read_csv(out / name, dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(back, want, check_dtype=False)
+
+
+@pytest.mark.parametrize("name", CSV_FILES)
+def test_every_csv_reads_back_in_excels_dialect(hostile_plan, name):
+    out, expected = hostile_plan
+    want = _as_text(expected[name])
+    raw = (out / name).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark, for Excel
+    with open(out / name, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh, dialect="excel"))
+    assert rows[0] == list(want.columns)
+    assert rows[1:] == want.to_numpy().tolist()
+
+
+def test_csv_helper_quotes_text_and_ends_lines_in_crlf():
+    frame = pd.DataFrame({"name": HOSTILE, "patients": range(len(HOSTILE))})
+    raw = csv_bytes(frame)
+    assert raw.startswith(b'\xef\xbb\xbf"name","patients"\r\n"new\nline",0\r\n')
+    back = pd.read_csv(io.BytesIO(raw), dtype={"name": str}, keep_default_na=False)
+    assert back["name"].tolist() == HOSTILE and back["patients"].tolist() == list(range(11))
+
+
+def test_diff_csvs_read_back_as_written(tmp_path):
+    from planner.evaluate.compare import diff_assignments
+    from planner.output.read import load_assignments
+
+    table = hostile_table()
+    table["name"] = [f"{name}\r{i}" for i, name in enumerate(table["name"])]  # every mover
+    plans = []
+    for k, rule in enumerate((30_000, 40_000)):
+        plans.append(tmp_path / f"p{k}")
+        write_outputs(plan(table, min_patients=rule), plans[-1], with_map=False)
+    out = tmp_path / "diff"
+    result = runner.invoke(app, ["diff", str(plans[0]), str(plans[1]), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    diff = diff_assignments(load_assignments(plans[0]), load_assignments(plans[1]))
+    for name, frame in (("moves.csv", diff.moves), ("clusters.csv", diff.clusters)):
+        back = pd.read_csv(out / name, dtype=str, keep_default_na=False)
+        pd.testing.assert_frame_equal(back, _as_text(frame), check_dtype=False)
+
+
+def test_a_folder_that_is_not_a_plan_is_replaced_only_with_overwrite(demo_result, tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    (out / "summary.json").write_text('{"planner": "not this one"}', encoding="utf-8")
+    with pytest.raises(PlannerError, match="not a plan folder"):
+        write_outputs(demo_result, out, with_map=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "summary.json"]
+    write_outputs(demo_result, out, with_map=False, overwrite=True)
+    assert is_plan_folder(out) and (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    write_outputs(demo_result, out, with_map=False)  # a plan folder now: no overwrite needed
+
+
+def test_a_folder_holding_an_input_is_refused(tmp_path):
+    out = tmp_path / "plan"
+    out.mkdir()
+    source = out / "clinics.csv"
+    source.write_bytes(csv_bytes(hostile_table()))  # the planner reads its own CSV format
+    result = plan(request=PlanRequest(clinics=str(source)), min_patients=30_000)
+    before = source.read_bytes()
+    with pytest.raises(PlannerError, match="holds an input of the plan"):
+        write_outputs(result, out, with_map=False, overwrite=True)
+    assert source.read_bytes() == before and os.listdir(out) == ["clinics.csv"]
+    assert os.listdir(tmp_path) == ["plan"]
