@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -131,6 +132,9 @@ def plan(
     started = time.perf_counter()
     request = request_from(request, **settings)
     get_solver(request.method)  # an unknown method fails before any reading
+    if isinstance(clinics, str | Path):  # the file is part of what decides the plan
+        request = replace(request, clinics=str(clinics))
+        clinics = None
     sheet, demo_land = _clinic_sheet(clinics, request, source)
     try:
         return _plan(sheet, request, progress, started, demo_land)

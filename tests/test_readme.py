@@ -7,6 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from planner.cli.app import app
+from planner.core.config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -46,7 +47,8 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
     result, bigger = namespace["result"], namespace["bigger"]
     assert result.n_clusters > 0 and result.metrics["land"] == "given"
     assert (bigger.clusters["patients"] >= 35_000).all() and bigger.seed == 1
-    # The request written beside the outputs plans the same again.
+    # The request written beside the outputs names the clinic file and plans the same again.
+    assert load_config(tmp_path / "api" / "config.toml")["clinics"].endswith("demo_clinics.csv")
     again = CliRunner().invoke(
         app,
         ["plan", "--config", str(tmp_path / "api" / "config.toml"), "--out",
