@@ -186,7 +186,10 @@ def plan_command(
             "planner's files there are replaced, every other file is kept).",
         ),
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print errors only: no progress, summary or warnings."),
+    ] = False,
     id_col: Col = None,
     name_col: Col = None,
     lat_col: Col = None,
@@ -198,7 +201,7 @@ def plan_command(
 ) -> None:
     """Plan a region: read clinics, propose clusters, write files and a map."""
     logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
+        level=logging.ERROR if quiet else logging.INFO,  # -q: errors only
         format="%(message)s",
         handlers=[RichHandler(console=err, show_path=False, show_time=False)],
         force=True,

@@ -63,9 +63,10 @@ def print_summary(result: PlanResult, out_dir: Path) -> None:
     grid.add_row("Farthest clinic from its meeting clinic", f"{m['max_km']:.1f} km")
     grid.add_row(label(link_key("report_links", m.get("land"))), f"{m['links']}")
     grid.add_row("Boundaries", Text(str(m.get("boundaries", "none"))))
-    grid.add_row(
-        "Clusters crossing a municipality", f"{m.get('clusters_crossing_municipality', 0)}"
-    )
+    if m.get("boundaries", "none") == "municipality":  # with boundaries off it means nothing
+        grid.add_row(
+            "Clusters crossing a municipality", f"{m.get('clusters_crossing_municipality', 0)}"
+        )
     if m.get("clinics_closing"):
         grid.add_row("Clinics closing", f"{m['clinics_closing']}")
     if not result.changes.empty:

@@ -129,6 +129,8 @@ def summary_dict(result: PlanResult, output: OutputOptions | None = None) -> dic
             | {"conflicts": len(result.conflicts), "moves": len(result.changes)},
             "boundaries": result.metrics.get("boundaries"),
             "land": result.metrics.get("land"),
+            # What the exact method proved (null for a heuristic method).
+            "exact": result.metrics.get("exact"),
             "upper_bound": result.metrics["upper_bound"],
             "upper_bound_parts": result.metrics["upper_bound_parts"],
             "upper_bound_tight": result.metrics.get(

@@ -643,3 +643,18 @@ def test_an_overflowing_count_with_estimated_gps_is_one_problem(tmp_path):
     text = " ".join(result.output.split())
     assert "1 problem in the input" in text and "row 5, column 'patients'" in text
     assert not out.exists()
+
+
+def test_quiet_prints_nothing_but_errors_and_the_summary_names_only_what_applies(tmp_path):
+    src = _grid_csv(tmp_path / "clinics.csv", rows=3, cols=4)
+    far = tmp_path / "far.csv"
+    table = pd.read_csv(src, dtype=str)
+    table.loc[len(table)] = ["far", "Far away", "58.5", "14.5", "100", "1"]
+    table.to_csv(far, index=False)
+    quiet = runner.invoke(app, ["plan", str(far), "--out", str(tmp_path / "q"), "-q"])
+    assert quiet.exit_code == 4 and quiet.output == ""  # a warning and a left-out, said nowhere
+    loud = runner.invoke(app, ["plan", str(src), "--out", str(tmp_path / "l"), "--no-map"])
+    assert loud.exit_code == 0, loud.output
+    assert "Clusters crossing a municipality" not in loud.output  # no boundaries here
+    summary = json.loads((tmp_path / "l" / "summary.json").read_text(encoding="utf-8"))
+    assert "exact" in summary and summary["exact"] is None  # a heuristic proves nothing
