@@ -364,7 +364,7 @@ def test_patients_per_gp_with_a_gp_column_is_said_to_be_unused(tmp_path):
     rows += [f"k{i},K{i},{55 + 0.01 * (i % 3)},{10 + 0.015 * (i // 3)},9000,3" for i in range(6)]
     src.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    args = ["plan", str(src), "--out", str(out), "--quiet", "--no-map", "--patients-per-gp", "1600"]
+    args = ["plan", str(src), "--out", str(out), "--no-map", "--patients-per-gp", "1600"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "--patients-per-gp 1,600 is not used" in result.output
