@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.core.cells import restore
 from planner.core.choices import Choices, ordered_pair, parse_flag
 from planner.core.errors import Problem, ValidationError
 from planner.load.columns import COLUMN_ALIASES
@@ -53,7 +54,9 @@ def _need(table: pd.DataFrame, source: str, *names: str, id_col: str | None = No
 def _ids(sheet: Sheet, col: str, known: set[str] | None, problems: list[Problem]) -> list[str]:
     table, source, first = sheet.frame, sheet.source, sheet.first_row
     out = []
-    for row, value in enumerate(table[col].astype(str).str.strip().tolist()):
+    for row, cell in enumerate(table[col].astype(str).str.strip().tolist()):
+        # An id the planner wrote safe for spreadsheets ("'=..."), unless the raw id is known.
+        value = cell if known is not None and cell in known else restore(cell)
         if value in ("", "nan"):
             problems.append(Problem(source, row + first, col, f"{col} is empty"))
         elif known is not None and value not in known:
@@ -146,7 +149,7 @@ def read_feedback(
     col_id, col_cluster = _need(table, source, "clinic_id", "proposed_cluster", id_col=id_col)
     problems: list[Problem] = []
     ids = _ids(sheet, col_id, known, problems)
-    clusters = table[col_cluster].astype(str).str.strip().tolist()
+    clusters = [restore(c) for c in table[col_cluster].astype(str).str.strip().tolist()]
     if problems:
         raise ValidationError(problems)
     proposed = {i: c for i, c in zip(ids, clusters, strict=True) if c not in ("", "nan")}
@@ -171,6 +174,6 @@ def read_current(
     ids = _ids(sheet, col_id, known, problems)
     if problems:
         raise ValidationError(problems)
-    clusters = table[col_cluster].astype(str).str.strip().tolist()
+    clusters = [restore(c) for c in table[col_cluster].astype(str).str.strip().tolist()]
     existing = {i: c for i, c in zip(ids, clusters, strict=True) if c not in ("", "nan")}
     return Choices(existing=existing)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.core.cells import restore
 from planner.core.errors import PlannerError
 from planner.core.reasons import CODE_COLUMNS, canonical_code
 from planner.core.rules import Rules
@@ -207,6 +208,9 @@ def _read_optional_csv(path: Path, columns: list[str]) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame(columns=columns)
     frame = pd.read_csv(path, dtype={c: str for c in columns if c != "patients"})
+    for column in frame.columns:  # texts the plan wrote safe for spreadsheets
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = [restore(v) if isinstance(v, str) else v for v in frame[column]]
     _canonical_codes(frame)
     return frame
 
@@ -240,6 +244,8 @@ def _load_assignments(plan_dir: Path) -> pd.DataFrame:
         frame = pd.read_csv(
             _need(plan_dir, "assignments.csv"), dtype=str, keep_default_na=False
         ).assign(name="", patients=float("nan"))
+        for column in ("clinic_id", "cluster_id"):
+            frame[column] = [restore(v) for v in frame[column].astype(str)]
         frame["cluster_id"] = _blank_to_none(frame["cluster_id"])
     frame["clinic_id"] = frame["clinic_id"].astype(str)
     frame["name"] = frame["name"].fillna("").astype(str)

@@ -11,12 +11,17 @@ Every CSV of a plan folder (``assignments.csv``, ``unassigned.csv``, ``crossings
   (whose separator is ``;``) does not split a field at a semicolon;
 - lines end in CRLF (``\\r\\n``), as RFC 4180 and Excel write them;
 - UTF-8 with a byte-order mark, so that Excel (Danish Excel included) reads æ, ø and å as
-  UTF-8 rather than as the local code page.  ``pandas.read_csv`` skips the mark; with
-  Python's :mod:`csv` module open the file with ``encoding="utf-8-sig"`` and
-  ``newline=""``.
+  UTF-8 rather than as the local code page;
+  ``pandas.read_csv`` skips the mark; with Python's :mod:`csv` module open the file with
+  ``encoding="utf-8-sig"`` and ``newline=""``;
+- a text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR
+  first) gets a leading ``'`` (:func:`planner.core.cells.neutralise`); the planner's own
+  readers (``--current``, ``render``, ``diff``) take it off again.
 
 Read back with ``pandas.read_csv(path, dtype=str, keep_default_na=False)`` (or
-``csv.reader`` in the Excel dialect), a file gives exactly the rows and texts written.
+``csv.reader`` in the Excel dialect), a file gives exactly the rows written, and every text
+as written (one that looked like a formula with its ``'``, which
+:func:`planner.core.cells.restore` takes off).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import csv
 from pathlib import Path
 
 import pandas as pd
+
+from planner.core.cells import neutralise
 
 __all__ = ["CSV_ENCODING", "csv_bytes", "write_csv"]
 
@@ -38,7 +45,11 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     >>> csv_bytes(pd.DataFrame({"name": ["a;b", 'say "hi"\nnow'], "patients": [1, 2]}))
     b'\xef\xbb\xbf"name","patients"\r\n"a;b",1\r\n"say ""hi""\nnow",2\r\n'
     """
-    text = frame.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = [neutralise(v) if isinstance(v, str) else v for v in safe[column]]
+    text = safe.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
     return text.encode(CSV_ENCODING)
 
 

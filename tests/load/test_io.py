@@ -176,7 +176,7 @@ def test_polygons_become_representative_points(
     ring = Polygon([(10, 55), (11, 55), (11, 55.2), (10.2, 55.2), (10.2, 56), (10, 56)])
     gdf = gpd.GeoDataFrame({"clinic_id": ["L"]}, geometry=[ring], crs="EPSG:4326")
     gdf.to_file(tmp_path / "c.geojson")
-    with caplog.at_level(logging.WARNING, logger="planner.load.readers"):
+    with caplog.at_level(logging.WARNING, logger="planner.load.spatial"):
         table = read_table(tmp_path / "c.geojson").frame
     assert "not points" in caplog.text
     assert ring.contains(Point(table.loc[0, "lon"], table.loc[0, "lat"]))
