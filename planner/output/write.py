@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -77,17 +78,22 @@ PLANNER_NAME = "gp-cluster-planner"
 
 
 def _plain(value: Any) -> Any:
-    """JSON-ready version of numpy scalars and containers."""
+    """JSON-ready version of numpy scalars and containers; standard JSON only, so a number
+    that is not finite (``NaN``, ``Infinity``) becomes ``null``.
+
+    >>> _plain({"a": np.float64("nan"), "b": [np.int64(2), float("inf")], "c": 1.5})
+    {'a': None, 'b': [2, None], 'c': 1.5}
+    """
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
     if isinstance(value, np.bool_):
         return bool(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
     return value
 
 
@@ -331,7 +337,7 @@ def write_outputs(
         report = report_html(result, lang=lang, map_file="map.html" if with_map else None)
         (tmp / "report.html").write_text(report, encoding="utf-8")
         summary = summary_dict(result, output)
-        text = json.dumps(summary, indent=2, ensure_ascii=False)
+        text = json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False)
         (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
         if with_map:
             from planner.render import render_map
