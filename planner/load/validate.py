@@ -24,6 +24,7 @@ from numbers import Integral, Real
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 
 from planner.core.errors import PlannerError, Problem, ValidationError
 from planner.core.rules import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
@@ -34,6 +35,7 @@ __all__ = [
     "COLUMN_FLAGS",
     "MOST",
     "file_rows",
+    "metric_crs",
     "parse_count",
     "to_metric",
     "validate_clinics",
@@ -364,6 +366,32 @@ def to_metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         raise PlannerError("the clinics have no coordinate reference system")
     if len(gdf) == 0 or gdf.geometry.is_empty.all():
         raise PlannerError("cannot choose a metric CRS for an empty table")
-    crs = gdf.estimate_utm_crs()
+    crs = metric_crs(gdf.to_crs("EPSG:4326").geometry)
     logger.debug("reprojecting to %s", crs.to_string())
     return gdf.to_crs(crs)
+
+
+def metric_crs(points: gpd.GeoSeries) -> pyproj.CRS:
+    """A metric CRS for lon/lat ``points``: their UTM zone, or anywhere else a Lambert
+    azimuthal equal-area projection centred on them.
+
+    UTM fits a region within a zone or two (Denmark, England: the plans are unchanged).
+    Where it does not fit, the equal-area projection does: clinics on both sides of the
+    antimeridian (Fiji), near a pole, or spread over more than one continent's width.
+    """
+    lon = points.x.to_numpy()
+    lat = points.y.to_numpy()
+    rad = np.radians(lon)
+    mean_lon = float(np.degrees(np.arctan2(np.sin(rad).mean(), np.cos(rad).mean())))
+    wrapped = ((lon - mean_lon + 180.0) % 360.0) - 180.0
+    across = float(lon.max() - lon.min()) > 180.0  # on both sides of the antimeridian
+    if not across and float(np.abs(lat).max()) < 80.0 and float(np.ptp(wrapped)) < 30.0:
+        try:
+            return gpd.GeoSeries(points, crs="EPSG:4326").estimate_utm_crs()
+        except RuntimeError:  # pyproj finds no zone: use the projection below
+            pass
+    lat0 = float(np.clip(lat.mean(), -90.0, 90.0))
+    return pyproj.CRS.from_proj4(
+        f"+proj=laea +lat_0={lat0:.6f} +lon_0={mean_lon:.6f} +x_0=0 +y_0=0 "
+        "+datum=WGS84 +units=m +no_defs"
+    )

@@ -349,3 +349,40 @@ def test_an_overflowing_count_in_a_file_is_reported_not_a_traceback(tmp_path: Pa
     text = str(caught.value)
     assert "row 2, column 'patients': patients is 9,223,372,036,854,775,808" in text
     assert "row 3, column 'doctors'" in text and "row 4, column 'patients'" in text
+
+
+def _points(lons, lats):
+    return gpd.GeoSeries(gpd.points_from_xy(lons, lats), crs="EPSG:4326")
+
+
+def test_a_metric_crs_is_found_anywhere_on_earth():
+    from planner.load.validate import metric_crs
+
+    rng = np.random.default_rng(0)
+    denmark = metric_crs(_points(rng.uniform(8, 15, 50), rng.uniform(54.5, 57.7, 50)))
+    assert denmark.to_epsg() == 32632  # as before: Danish plans do not change
+    fiji = metric_crs(
+        _points([177.5, 178.9, 179.8, -179.6, -178.7], [-18, -17, -16.5, -16.8, -17.5])
+    )
+    assert "Lambert Azimuthal Equal Area" in repr(fiji)  # not a UTM zone half a world away
+    polar = metric_crs(_points([-20, 0, 20], [85, 86, 85.5]))
+    assert "Lambert Azimuthal Equal Area" in repr(polar)
+
+
+def test_clinics_across_the_antimeridian_and_near_a_pole_plan_with_true_distances():
+    from planner import plan
+
+    rng = np.random.default_rng(1)
+    n = 24
+    lon = np.concatenate([rng.uniform(178.0, 179.9, n // 2), rng.uniform(-179.9, -178.5, n // 2)])
+    for lat, lons in (
+        (rng.uniform(-18.0, -16.5, n), lon),
+        (rng.uniform(84.5, 85.5, n), rng.uniform(-10, 10, n)),
+    ):
+        table = pd.DataFrame(
+            {"clinic_id": [f"c{i}" for i in range(n)], "name": "x", "lat": lat, "lon": lons,
+             "patients": 10_000, "doctors": 6}
+        )  # fmt: skip
+        result = plan(table)
+        assert result.n_clusters >= 1
+        assert result.metrics["max_km"] < 400  # distances on the ground, not across the map
