@@ -56,6 +56,20 @@ def cluster_of(result):
     return result.clinics.set_index("clinic_id")["cluster_id"]
 
 
+def island_table(far: str = "far") -> pd.DataFrame:
+    """Four clinics (65,000 patients: two clusters) and one far away on an island."""
+    return pd.DataFrame(
+        {
+            "clinic_id": ["a", "b", "c", "d", far],
+            "name": ["A", "B", "C", "D", far.title()],
+            "lat": [55.0, 55.0, 55.01, 55.01, 56.5],
+            "lon": [10.0, 10.01, 10.0, 10.01, 12.5],
+            "patients": [20_000, 15_000, 18_000, 12_000, 3_000],
+            "doctors": [10, 8, 9, 6, 2],
+        }
+    )
+
+
 def grid_instance(rows: int, cols: int, patients: int | np.ndarray, spacing: float = 1_000.0):
     """A rook-contiguity grid: clinic r*cols+c at (c, r) * spacing."""
     edges = []

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import dom_attr, js_errors, run_page
+from conftest import dom_attr, island_table, js_errors, run_page
 from planner.api import plan
 from planner.cli.app import app
 from planner.core.rules import Rules
@@ -355,16 +355,7 @@ def test_no_injected_script_runs_in_a_browser(chromium, hostile, rendered, tmp_p
 
 @pytest.fixture(scope="module")
 def small_plan():
-    table = pd.DataFrame(
-        {
-            "clinic_id": ["a", "b", "c", "d", "e"],
-            "name": ["A", "B", "C", "D", "E"],
-            "lat": [55.0, 55.0, 55.01, 55.01, 56.5],
-            "lon": [10.0, 10.01, 10.0, 10.01, 12.5],
-            "patients": [20_000, 15_000, 18_000, 12_000, 3_000],
-            "doctors": [10, 8, 9, 6, 2],
-        }
-    )
+    table = island_table("e")
     return plan(table, rules=Rules(min_patients=30_000, link_max_km=5.0), random_state=0)
 
 

@@ -9,7 +9,7 @@ import string
 import pandas as pd
 import pytest
 
-from conftest import grid
+from conftest import grid, island_table
 from planner import plan
 from planner.core.choices import Choices
 from planner.core.i18n import REASONS
@@ -117,16 +117,7 @@ def demo_result():
 
 @pytest.fixture(scope="module")
 def island_result():
-    table = pd.DataFrame(
-        {
-            "clinic_id": ["a", "b", "c", "d", "far"],
-            "name": ["A", "B", "C", "D", "Far"],
-            "lat": [55.0, 55.0, 55.01, 55.01, 56.5],
-            "lon": [10.0, 10.01, 10.0, 10.01, 12.5],
-            "patients": [20_000, 15_000, 18_000, 12_000, 3_000],
-            "doctors": [10, 8, 9, 6, 2],
-        }
-    )
+    table = island_table()
     return plan(table, rules=Rules(min_patients=30_000, link_max_km=5.0))
 
 

@@ -10,6 +10,7 @@ import folium
 import pandas as pd
 import pytest
 
+from conftest import island_table
 from planner.api import plan
 from planner.core.i18n import LABELS, LANGUAGES, label
 from planner.core.rules import Rules
@@ -177,16 +178,7 @@ def test_problems_are_highlighted(demo_result):
 
 
 def test_left_out_clinics_are_marked():
-    table = pd.DataFrame(
-        {
-            "clinic_id": ["a", "b", "c", "d", "far"],
-            "name": ["A", "B", "C", "D", "Far"],
-            "lat": [55.0, 55.0, 55.01, 55.01, 56.5],
-            "lon": [10.0, 10.01, 10.0, 10.01, 12.5],
-            "patients": [20_000, 15_000, 18_000, 12_000, 3_000],
-            "doctors": [10, 8, 9, 6, 2],
-        }
-    )
+    table = island_table()
     result = plan(table, rules=Rules(min_patients=30_000, link_max_km=5.0))
     assert len(result.unassigned) == 1
     fmap = render_map(result, tiles=None)
