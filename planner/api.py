@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from planner.choices.gather import gather_choices, known_targets, together, unkept_proposals
 from planner.choices.locks import solve_with_choices
+from planner.choices.outcome import Conflict
 from planner.choices.replan import replan
+from planner.core.choices import Choices
 from planner.core.errors import PlannerError, ValidationError
 from planner.core.instance import Instance, Progress
 from planner.core.request import PlanRequest, request_fields, seed_from
@@ -43,7 +46,7 @@ __all__ = ["plan", "request_from"]
 
 log = logging.getLogger(__name__)
 
-_RULE_FIELDS = ("min_patients", "min_doctors", "max_patients", "max_hard", "link_max_km")
+_RULE_FIELDS = tuple(f.name for f in fields(Rules))
 
 
 def request_from(request: PlanRequest | None = None, **settings: Any) -> PlanRequest:
@@ -66,12 +69,8 @@ def request_from(request: PlanRequest | None = None, **settings: Any) -> PlanReq
     overrides = {k: settings.pop(k) for k in _RULE_FIELDS if k in settings}
     if overrides:
         rules = Rules(**{**rules.to_dict(), **overrides})
-    fields = {k: v for k, v in settings.items() if v is not None}
-    return PlanRequest(**{**_fields_of(request), **fields, "rules": rules})
-
-
-def _fields_of(request: PlanRequest) -> dict[str, Any]:
-    return {name: getattr(request, name) for name in request_fields()}
+    given = {k: v for k, v in settings.items() if v is not None}
+    return replace(request, **given, rules=rules)  # the request checks every value
 
 
 def plan(
@@ -131,7 +130,6 @@ def plan(
     """
     started = time.perf_counter()
     request = request_from(request, **settings)
-    get_solver(request.method)  # an unknown method fails before any reading
     if isinstance(clinics, str | Path):  # the file is part of what decides the plan
         request = replace(request, clinics=str(clinics))
         clinics = None
@@ -160,9 +158,9 @@ class _Prepared:
 
     table: gpd.GeoDataFrame
     inputs: Inputs
-    land: Any
-    choices: Any
-    rejected: list[Any]
+    land: shapely.Geometry | None  # in the clinics' metric CRS
+    choices: Choices
+    rejected: list[Conflict]
 
 
 def _prepare(sheet: Sheet, request: PlanRequest, default_land: Any) -> _Prepared:

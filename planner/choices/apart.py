@@ -58,9 +58,7 @@ def move_apart(ctx: Context, pinned: np.ndarray) -> None:
 def _swap_ok(ctx: Context, labels: np.ndarray, c: int) -> bool:
     nodes = np.flatnonzero(labels == c)
     sizes = ctx.sizes
-    return (
-        sizes.big_enough(nodes) and not sizes.too_big(nodes) and ctx.adj.subgraph_connected(nodes)
-    )
+    return sizes.valid(nodes) and ctx.adj.subgraph_connected(nodes)
 
 
 def _swap_apart(

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["Adjacency", "is_connected"]
+__all__ = ["Adjacency", "is_connected", "mask_connected"]
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,29 @@ class Adjacency:
     def subgraph_connected(self, nodes: np.ndarray) -> bool:
         """Whether the nodes induce a connected subgraph (an empty set is not)."""
         return is_connected(self.lists, {int(i) for i in np.asarray(nodes).tolist()})
+
+
+def mask_connected(mask: int, nbrs: Sequence[int]) -> bool:
+    """Whether the nodes of a bit mask induce a connected subgraph (the empty mask is not),
+    ``nbrs[i]`` being the bit mask of node ``i``'s neighbours: the exhaustive splits test
+    thousands of masks, so this walks bits instead of sets.
+
+    >>> mask_connected(0b101, [0b010, 0b101, 0b010]), mask_connected(0b111, [0b010, 0b101, 0b010])
+    (False, True)
+    """
+    if not mask:
+        return False
+    reach = mask & -mask
+    while True:
+        grown = reach
+        rest = reach
+        while rest:
+            low = rest & -rest
+            grown |= nbrs[low.bit_length() - 1] & mask
+            rest ^= low
+        if grown == reach:
+            return reach == mask
+        reach = grown
 
 
 def is_connected(nbrs: Sequence[Sequence[int]], members: AbstractSet[int]) -> bool:

@@ -63,29 +63,25 @@ from planner.core.request import (
 
 __all__ = ["SCHEMA", "config_toml", "load_config", "merge_settings", "request_toml"]
 
-_PATH, _STR, _INT, _NUM, _BOOL, _MAP = PATH, TEXT, WHOLE, NUMBER, FLAG, MAP
-
 #: section -> key -> (kind, setting name, allowed values or None), from the one list of
 #: settings in :data:`planner.core.request.SETTINGS`.
 SCHEMA: dict[str, dict[str, tuple[str, str, tuple[Any, ...] | None]]] = {}
 for _s in SETTINGS:
     SCHEMA.setdefault(_s.section, {})[_s.key] = (_s.kind, _s.name, _s.allowed)
 
-_COLUMN_KEYS = COLUMN_KEYS
-
 
 def _check(kind: str, value: Any, allowed: tuple[Any, ...] | None) -> str | None:
     """What is wrong with a value, or None."""
     ok = {
-        _PATH: isinstance(value, str) and value.strip() != "",
-        _STR: isinstance(value, str) and value.strip() != "",
-        _INT: isinstance(value, int) and not isinstance(value, bool) and value >= 0,
-        _NUM: isinstance(value, int | float) and not isinstance(value, bool) and value > 0,
-        _BOOL: isinstance(value, bool),
-        _MAP: isinstance(value, dict),
+        PATH: isinstance(value, str) and value.strip() != "",
+        TEXT: isinstance(value, str) and value.strip() != "",
+        WHOLE: isinstance(value, int) and not isinstance(value, bool) and value >= 0,
+        NUMBER: isinstance(value, int | float) and not isinstance(value, bool) and value > 0,
+        FLAG: isinstance(value, bool),
+        MAP: isinstance(value, dict),
     }[kind]
     if not ok:
-        return f"must be a {'positive ' if kind == _NUM else ''}{kind}, got {value!r}"
+        return f"must be a {'positive ' if kind == NUMBER else ''}{kind}, got {value!r}"
     if allowed is not None and value not in allowed:
         return f"must be one of {', '.join(map(str, allowed))}, got {value!r}"
     return None
@@ -95,8 +91,8 @@ def _columns(value: dict[str, Any], source: str) -> list[Problem]:
     problems = []
     for key, col in value.items():
         where = f"input.columns.{key}"
-        if key not in _COLUMN_KEYS:
-            msg = f"unknown column '{key}'; known: {', '.join(_COLUMN_KEYS)}"
+        if key not in COLUMN_KEYS:
+            msg = f"unknown column '{key}'; known: {', '.join(COLUMN_KEYS)}"
             problems.append(Problem(source, None, where, msg))
         elif not isinstance(col, str) or not col.strip():
             problems.append(Problem(source, None, where, f"must be a column name, got {col!r}"))
@@ -158,9 +154,9 @@ def load_config(path: str | Path) -> dict[str, Any]:
             if wrong:
                 problems.append(Problem(source, None, where, wrong))
                 continue
-            if kind == _MAP:
+            if kind == MAP:
                 problems += _columns(value, source)
-            settings[name] = os.path.normpath(path.parent / value) if kind == _PATH else value
+            settings[name] = os.path.normpath(path.parent / value) if kind == PATH else value
     if problems:
         raise ValidationError(problems)
     return settings
@@ -226,13 +222,13 @@ def config_toml(
         tables = []
         for key, (kind, name, _) in keys.items():
             value = settings.get(name)
-            if value is None or (kind == _MAP and not value):
+            if value is None or (kind == MAP and not value):
                 continue
-            if kind == _MAP:
+            if kind == MAP:
                 tables.append(f"\n[{section}.{key}]")
                 tables += [f"{k} = {_toml_value(v)}" for k, v in value.items()]
             else:
-                value = _path_from(value, base) if kind == _PATH else value
+                value = _path_from(value, base) if kind == PATH else value
                 body.append(f"{key} = {_toml_value(value)}")
         if body or tables:
             lines += [*([""] if lines else []), f"[{section}]", *body, *tables]

@@ -15,7 +15,7 @@ a path or, from Python, as the value itself; :mod:`planner.load.inputs` reads pa
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -306,11 +306,6 @@ def seed_from(random_state: Any) -> int:
     if whole and random_state >= 0:
         return int(random_state)
     raise PlannerError(f"random_state must be a non-negative int, got {random_state!r}")
-
-
-def setting_names() -> Sequence[str]:
-    """Every flat setting name, in :data:`SETTINGS` order."""
-    return [s.name for s in SETTINGS]
 
 
 def request_fields() -> tuple[str, ...]:

@@ -11,6 +11,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from planner.core.errors import PlannerError
 
 __all__ = [
@@ -122,6 +124,21 @@ class Rules:
         return min(
             by_patients + int(doctors) // d, (int(patients) * d + int(doctors) * t) // (t * d)
         )
+
+    def valid_sizes(self, patients: np.ndarray, doctors: np.ndarray) -> np.ndarray:
+        """Per entry, whether a cluster of these totals meets the size rule and any hard
+        ceiling (:meth:`big_enough` and not :meth:`too_big`, for arrays).
+
+        >>> Rules(max_patients=40_000, max_hard=True).valid_sizes(
+        ...     np.array([25_000, 35_000, 45_000]), np.array([0, 0, 0])).tolist()
+        [False, True, False]
+        """
+        ok = patients >= self.min_patients
+        if self.min_doctors is not None:
+            ok |= doctors >= self.min_doctors
+        if self.max_hard and self.max_patients is not None:
+            ok &= patients <= self.max_patients
+        return np.asarray(ok, dtype=bool)
 
     def too_big(self, patients: int) -> bool:
         """Whether a cluster of this size breaks a *hard* ceiling."""

@@ -11,7 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
-from planner.core.adjacency import Adjacency
+from planner.core.adjacency import Adjacency, mask_connected
 from planner.core.errors import PlannerError
 from planner.core.instance import Instance, Progress
 from planner.core.rules import Rules
@@ -191,38 +191,11 @@ def can_split(
         bit = (masks >> b) & 1
         side_p += bit * pat[b]
         side_g += bit * gps[b]
-    ok = _valid_sizes(side_p, side_g, rules) & _valid_sizes(
-        pat.sum() - side_p, gps.sum() - side_g, rules
+    ok = rules.valid_sizes(side_p, side_g) & rules.valid_sizes(
+        pat.sum() - side_p, gps.sum() - side_g
     )
     full = (1 << m) - 1
-    return any(
-        _connected_mask(int(s), nb) and _connected_mask(full ^ int(s), nb) for s in masks[ok]
-    )
-
-
-def _valid_sizes(p: np.ndarray, g: np.ndarray, rules: Rules) -> np.ndarray:
-    ok = p >= rules.min_patients
-    if rules.min_doctors is not None:
-        ok |= g >= rules.min_doctors
-    if rules.max_hard and rules.max_patients is not None:
-        ok &= p <= rules.max_patients
-    return ok
-
-
-def _connected_mask(mask: int, nb: list[int]) -> bool:
-    if mask == 0:
-        return False
-    reach = mask & -mask
-    while True:
-        grown = reach
-        rest = reach
-        while rest:
-            low = rest & -rest
-            grown |= nb[low.bit_length() - 1] & mask
-            rest ^= low
-        if grown == reach:
-            return reach == mask
-        reach = grown
+    return any(mask_connected(int(s), nb) and mask_connected(full ^ int(s), nb) for s in masks[ok])
 
 
 def splittable_clusters(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.core.adjacency import is_connected
+from planner.core.adjacency import is_connected, mask_connected
 from planner.solve.construct import absorb, grow_clusters
 from planner.solve.context import Context
 from planner.solve.state import FREE, Plan
@@ -155,7 +155,9 @@ def split_exhaustive(
         side_g += bit * ctx.gps[g]
         side_n += bit
     tot_p, tot_g = ctx.totals(nodes)
-    ok = _sizes_ok(ctx, side_p, side_g) & _sizes_ok(ctx, tot_p - side_p, tot_g - side_g)
+    ok = ctx.rules.valid_sizes(side_p, side_g) & ctx.rules.valid_sizes(
+        tot_p - side_p, tot_g - side_g
+    )
     full = (1 << m) - 1
     masks, side_n = masks[ok], side_n[ok]
     keep = np.ones(len(masks), dtype=bool)
@@ -168,34 +170,10 @@ def split_exhaustive(
     for checked, mask in enumerate(masks.tolist()):
         if checked >= MAX_CHECKS:
             return None, False
-        if _mask_connected(mask, nb) and _mask_connected(full ^ mask, nb):
+        if mask_connected(mask, nb) and mask_connected(full ^ mask, nb):
             side = {nodes[b] for b in range(m) if mask >> b & 1}
             return (side, set(nodes) - side), True
     return None, True
-
-
-def _sizes_ok(ctx: Context, p: np.ndarray, g: np.ndarray) -> np.ndarray:
-    rules = ctx.rules
-    ok = p >= rules.min_patients
-    if rules.min_doctors is not None:
-        ok |= g >= rules.min_doctors
-    if rules.max_hard and rules.max_patients is not None:
-        ok &= p <= rules.max_patients
-    return ok
-
-
-def _mask_connected(mask: int, nb: list[int]) -> bool:
-    if not mask:
-        return False
-    reach = mask & -mask
-    while True:
-        grown = reach
-        for b in range(len(nb)):
-            if reach >> b & 1:
-                grown |= nb[b] & mask
-        if grown == reach:
-            return reach == mask
-        reach = grown
 
 
 def _grow_within(ctx: Context, members: set[int], seed: int) -> set[int] | None:
