@@ -20,7 +20,7 @@ from planner.choices.outcome import Conflict, Context, Solved
 from planner.choices.repair import neighbour_clusters
 from planner.core.adjacency import Adjacency
 from planner.core.choices import Choices
-from planner.core.errors import PlannerError
+from planner.core.errors import InfeasibleError
 from planner.core.instance import Instance
 from planner.core.reasons import Reason
 from planner.core.sizes import Sizes, relabel_map, weighted_centres
@@ -203,22 +203,38 @@ def _solve_free(ctx: Context, free: np.ndarray, offset: int, solve: SolveFn) -> 
         return
     instance, node = _contract(ctx, free, _group_nodes(ctx, free))
     labels = solve(instance)  # judged by the solver's caller (evaluate.checks.checked)
-    rules = ctx.sizes.rules
-    totals = np.bincount(labels[labels >= 0], weights=instance.patients[labels >= 0])
-    ceiling = [
-        f"cluster {c} holds {int(t)} patients, above {rules.max_patients}"
-        for c, t in enumerate(totals.tolist())
-        if rules.too_big(int(t))
-    ]
-    if ceiling:
-        raise PlannerError(
-            f"no plan was found that keeps every cluster at or under the hard ceiling of "
-            f"{rules.max_patients:,} patients ({'; '.join(ceiling)}); raise max_patients, "
-            "or make the ceiling soft (--max-soft) so it is pursued without being required"
-        )
     idx = np.flatnonzero(free)
     got = labels[node[idx]]
+    _check_ceiling(ctx, idx, got)
     ctx.out.labels[idx] = np.where(got >= 0, got + offset, -1)
+
+
+def _check_ceiling(ctx: Context, idx: np.ndarray, got: np.ndarray, shown: int = 5) -> None:
+    """Raise :class:`InfeasibleError` when a cluster of the free clinics (positions ``idx``,
+    labels ``got``) is above a hard ceiling, naming each by its largest clinic."""
+    rules = ctx.sizes.rules
+    patients = ctx.sizes.patients[idx]
+    totals = np.bincount(got[got >= 0], weights=patients[got >= 0])
+    over = sorted((c for c, t in enumerate(totals.tolist()) if rules.too_big(int(t))),
+                  key=lambda c: -totals[c])  # fmt: skip
+    if not over:
+        return
+    described = []
+    for c in over[:shown]:
+        members = idx[got == c]
+        largest = ctx.ids[members[np.argmax(ctx.sizes.patients[members])]]
+        described.append(
+            f"{int(totals[c]):,} patients in the cluster of {largest} and "
+            f"{len(members) - 1} other clinic(s)"
+        )
+    if len(over) > shown:
+        described.append(f"and {len(over) - shown} more")
+    raise InfeasibleError(
+        f"no plan was found that keeps every cluster at or under the hard ceiling of "
+        f"{rules.max_patients:,} patients: the best plan found has {len(over)} of "
+        f"{len(totals)} cluster(s) above it ({'; '.join(described)}); raise max_patients (--max-patients), "
+        "or make the ceiling soft (--max-soft) so it is pursued without being required"
+    )
 
 
 def _absorb_pockets(ctx: Context, n_locked: int) -> None:

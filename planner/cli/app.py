@@ -1,7 +1,9 @@
 """The command line: ``planner plan`` batch-plans a region and writes map and files.
 
 Exit codes: 0 a plan was written; 2 usage error; 3 the input failed validation;
-4 a plan was written but some clinic could not be placed in a cluster that meets the rules.
+4 a plan was written but some clinic could not be placed in a cluster that meets the rules
+(or rows were skipped with ``--skip-invalid``); 5 the input is valid but no plan meets the
+rules (a hard ceiling, say): nothing is written.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from rich.markup import escape
 from planner.cli.plan import check_out, print_summary, run_plan, say
 from planner.core.choices import LOCK_MODES
 from planner.core.config import load_config, merge_settings
-from planner.core.errors import PlannerError, ValidationError
+from planner.core.errors import InfeasibleError, PlannerError, ValidationError
 from planner.core.i18n import LANGUAGES
 from planner.core.request import (
     BOUNDARY_MODES,
@@ -37,17 +39,28 @@ from planner.result.plan_result import PlanResult
 
 __all__ = ["app", "main"]
 
-EXIT_OK, EXIT_USAGE, EXIT_INVALID, EXIT_INCOMPLETE = 0, 2, 3, 4
+EXIT_OK, EXIT_USAGE, EXIT_INVALID, EXIT_INCOMPLETE, EXIT_INFEASIBLE = 0, 2, 3, 4, 5
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    # Plain help: wrapped to the terminal (80 columns too), nothing cut, no '<bool>' metavars.
+    rich_markup_mode=None,
     help="Propose contiguous clusters (klynger) of GP clinics and draw them on a map.",
 )
 err = Console(stderr=True)
 out = Console()
 
-Col = Annotated[str | None, typer.Option(show_default=False)]
+
+def _col(canonical: str) -> Any:
+    """A ``--*-col`` option: the file's own name of a canonical column."""
+    return typer.Option(
+        metavar="COLUMN",
+        show_default=False,
+        help=f"The file's column for {canonical} (default {canonical} or a known alias).",
+    )
+
+
 #: The defaults the help texts name, from the one place they are defined.
 _REQ = PlanRequest()
 _RULES = _REQ.rules
@@ -74,30 +87,40 @@ def plan_command(
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", help="Region settings (TOML); flags override the file."),
+        typer.Option(
+            "--config", metavar="FILE", help="Region settings (TOML); flags override the file."
+        ),
     ] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Output directory.")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", metavar="DIR", help="Output directory (default out).")
+    ] = None,
     patients_file: Annotated[
         Path | None,
         typer.Option(
             "--patients",
+            metavar="FILE",
             help="Patient list: one row per patient (clinic_id, "
             "sikringsgruppe); only counts of group-1 patients are used.",
         ),
     ] = None,
     land: Annotated[
-        Path | None, typer.Option("--land", help="Polygon file of land (unioned).")
+        Path | None, typer.Option("--land", metavar="FILE", help="Polygon file of land (unioned).")
     ] = None,
     min_patients: Annotated[
         int | None,
         typer.Option(
-            min=1, help=f"Size rule (default {_RULES.min_patients:,}).", show_default=False
+            min=1,
+            metavar="N",
+            help=f"Size rule: at least N patients (default {_RULES.min_patients:,}).",
+            show_default=False,
         ),
     ] = None,
     min_doctors: Annotated[
-        int | None, typer.Option(min=1, help="Or at least this many GPs.", show_default=False)
+        int | None, typer.Option(min=1, metavar="N", help="Or at least N GPs.", show_default=False)
     ] = None,
-    max_patients: Annotated[int | None, typer.Option(help="Optional ceiling.")] = None,
+    max_patients: Annotated[
+        int | None, typer.Option(metavar="N", help="Optional ceiling: at most N patients.")
+    ] = None,
     max_hard: Annotated[
         bool | None,
         typer.Option(
@@ -106,38 +129,55 @@ def plan_command(
         ),
     ] = None,
     link_max_km: Annotated[
-        float | None, typer.Option(help=f"Longest automatic link (default {_RULES.link_max_km:g}).")
+        float | None,
+        typer.Option(
+            metavar="KM", help=f"Longest automatic link (default {_RULES.link_max_km:g} km)."
+        ),
     ] = None,
     links: Annotated[
         Path | None,
-        typer.Option("--links", help="Links across water: clinic_a,clinic_b[,travel_minutes]."),
+        typer.Option(
+            "--links",
+            metavar="FILE",
+            help="Links across water: clinic_a,clinic_b[,travel_minutes].",
+        ),
     ] = None,
     boundaries: Annotated[
         str | None,
-        typer.Option(help=f"{_words(BOUNDARY_MODES)} (default {_REQ.boundaries})."),
+        typer.Option(
+            metavar="MODE",
+            help=f"Boundaries: {_words(BOUNDARY_MODES)} (default {_REQ.boundaries}).",
+        ),
     ] = None,
     municipalities: Annotated[
-        Path | None, typer.Option("--municipalities", help="Municipality polygons.")
+        Path | None, typer.Option("--municipalities", metavar="FILE", help="Municipality polygons.")
     ] = None,
     municipality_key: Annotated[
         str | None,
-        typer.Option(help=f"Name column of --municipalities (default {MUNICIPALITY_KEY})."),
+        typer.Option(
+            metavar="COLUMN",
+            help=f"Name column of --municipalities (default {MUNICIPALITY_KEY}).",
+        ),
     ] = None,
-    regions: Annotated[Path | None, typer.Option("--regions", help="Region polygons.")] = None,
+    regions: Annotated[
+        Path | None, typer.Option("--regions", metavar="FILE", help="Region polygons.")
+    ] = None,
     region_key: Annotated[
-        str | None, typer.Option(help=f"Name column of --regions (default {REGION_KEY}).")
+        str | None,
+        typer.Option(metavar="COLUMN", help=f"Name column of --regions (default {REGION_KEY})."),
     ] = None,
     cannot_link: Annotated[
         Path | None,
-        typer.Option("--cannot-link", help="Pairs kept apart: clinic_a,clinic_b."),
+        typer.Option("--cannot-link", metavar="FILE", help="Pairs kept apart: clinic_a,clinic_b."),
     ] = None,
     leaving: Annotated[
-        Path | None, typer.Option("--leaving", help="Clinics closing: clinic_id.")
+        Path | None, typer.Option("--leaving", metavar="FILE", help="Clinics closing: clinic_id.")
     ] = None,
     choices: Annotated[
         Path | None,
         typer.Option(
             "--choices",
+            metavar="FILE",
             help="Map feedback: clinic_id,proposed_cluster,comment; give the plan it was "
             "made on with --current.",
         ),
@@ -146,36 +186,44 @@ def plan_command(
         Path | None,
         typer.Option(
             "--current",
+            metavar="FILE",
             help="Current clusters (clinic_id,cluster_id, e.g. a plan's assignments.csv) "
             "as existing_cluster.",
         ),
     ] = None,
     lock: Annotated[
-        str | None, typer.Option(help=f"Locked clusters below the rule: {_words(LOCK_MODES)}.")
+        str | None,
+        typer.Option(metavar="MODE", help=f"Locked clusters below the rule: {_words(LOCK_MODES)}."),
     ] = None,
     mode: Annotated[
-        str | None, typer.Option(help=f"{_words(MODES)} (default {_REQ.mode}).")
+        str | None, typer.Option(metavar="MODE", help=f"{_words(MODES)} (default {_REQ.mode}).")
     ] = None,
     replan: Annotated[
         bool, typer.Option("--replan", help="Least change to existing_cluster (= --mode replan).")
     ] = False,
     seed: Annotated[
-        int | None, typer.Option(min=0, help="Random seed; same seed, same plan.")
+        int | None, typer.Option(min=0, metavar="N", help="Random seed; same seed, same plan.")
     ] = None,
-    time_limit: Annotated[float | None, typer.Option(help="Seconds for the solver.")] = None,
+    time_limit: Annotated[
+        float | None, typer.Option(metavar="SECONDS", help="Seconds for the solver.")
+    ] = None,
     patients_per_gp: Annotated[
         int | None,
         typer.Option(
             min=1,
-            help="When the file has no GP column, estimate GPs as patients / this number.",
+            metavar="N",
+            help="When the file has no GP column, estimate GPs as patients / N.",
         ),
     ] = None,
     method: Annotated[
-        str | None, typer.Option(help=f"Solver: {', '.join(sorted(METHODS))}.")
+        str | None, typer.Option(metavar="NAME", help=f"Solver: {_words(tuple(sorted(METHODS)))}.")
     ] = None,
     lang: Annotated[
         str | None,
-        typer.Option(help=f"Map language: {_words(LANGUAGES)} (default {OutputOptions().lang})."),
+        typer.Option(
+            metavar="LANG",
+            help=f"Map and report language: {_words(LANGUAGES)} (default {OutputOptions().lang}).",
+        ),
     ] = None,
     no_map: Annotated[bool, typer.Option("--no-map", help="Skip map.html.")] = False,
     overwrite: Annotated[
@@ -190,14 +238,14 @@ def plan_command(
         bool,
         typer.Option("--quiet", "-q", help="Print errors only: no progress, summary or warnings."),
     ] = False,
-    id_col: Col = None,
-    name_col: Col = None,
-    lat_col: Col = None,
-    lon_col: Col = None,
-    patients_col: Col = None,
-    doctors_col: Col = None,
-    municipality_col: Col = None,
-    region_col: Col = None,
+    id_col: Annotated[str | None, _col("clinic_id")] = None,
+    name_col: Annotated[str | None, _col("name")] = None,
+    lat_col: Annotated[str | None, _col("lat")] = None,
+    lon_col: Annotated[str | None, _col("lon")] = None,
+    patients_col: Annotated[str | None, _col("patients")] = None,
+    doctors_col: Annotated[str | None, _col("doctors")] = None,
+    municipality_col: Annotated[str | None, _col("municipality")] = None,
+    region_col: Annotated[str | None, _col("region")] = None,
 ) -> None:
     """Plan a region: read clinics, propose clusters, write files and a map."""
     logging.basicConfig(
@@ -280,6 +328,8 @@ def _plan_or_exit(request: PlanRequest, quiet: bool) -> PlanResult:
         return run_plan(request, quiet)
     except ValidationError as exc:
         _fail("Input failed validation", str(exc), EXIT_INVALID)
+    except InfeasibleError as exc:
+        _fail("No plan meets the rules:", str(exc), EXIT_INFEASIBLE)
     except (PlannerError, OSError) as exc:
         _fail("Cannot plan:", str(exc), EXIT_INVALID)
 

@@ -25,7 +25,7 @@ EXIT_OK, EXIT_USAGE, EXIT_UNREADABLE = 0, 2, 3
 err = Console(stderr=True)
 out = Console()
 
-Lang = Annotated[str, typer.Option(help="Language of labels: en or da.")]
+Lang = Annotated[str, typer.Option(metavar="LANG", help="Language of labels: en or da.")]
 
 
 def _check_lang(lang: str) -> None:
@@ -47,12 +47,15 @@ def _fail(
 def render_command(
     plan_dir: Annotated[Path, typer.Argument(help="A directory written by 'planner plan'.")],
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="Map file. Default: PLAN_DIR/map.html.")
+        Path | None,
+        typer.Option("--out", metavar="FILE", help="Map file. Default: PLAN_DIR/map.html."),
     ] = None,
     lang: Lang = "en",
     tiles: Annotated[
         str | None,
-        typer.Option(help="Background tiles when online (a folium name or URL template)."),
+        typer.Option(
+            metavar="TILES", help="Background tiles when online (a folium name or URL template)."
+        ),
     ] = "OpenStreetMap",
     no_tiles: Annotated[bool, typer.Option("--no-tiles", help="No background layer.")] = False,
     report: Annotated[
@@ -84,7 +87,10 @@ def diff_command(
     plan_a: Annotated[Path, typer.Argument(help="The first plan's directory (before).")],
     plan_b: Annotated[Path, typer.Argument(help="The second plan's directory (after).")],
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Where to write moves.csv, clusters.csv, diff.html.")
+        Path,
+        typer.Option(
+            "--out", metavar="DIR", help="Where to write moves.csv, clusters.csv, diff.html."
+        ),
     ] = Path("diff"),
     lang: Lang = "en",
 ) -> None:

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-__all__ = ["PlannerError", "Problem", "ValidationError"]
+__all__ = ["InfeasibleError", "PlannerError", "Problem", "ValidationError"]
 
 
 class PlannerError(ValueError):
     """Base class of every error the planner raises on purpose."""
+
+
+class InfeasibleError(PlannerError):
+    """The inputs are valid but no plan meets the rules (a hard ceiling, say); the message
+    names what stands in the way and which rule to relax."""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from planner.load.side_files import (
     read_links,
 )
 from planner.load.spatial import read_polygons
-from planner.load.validate import parse_count
+from planner.load.validate import decimal_mark, parse_count
 
 __all__ = ["Inputs", "Polygons", "read_clinics", "read_inputs"]
 
@@ -77,7 +77,10 @@ def read_clinics(clinics: ClinicsLike, request: PlanRequest, *, source: str | No
         )
     elif request.patients_per_gp and "patients" in frame.columns:
         frame = frame.copy()
-        counts = pd.to_numeric(frame["patients"].map(parse_count), errors="coerce")
+        mark = decimal_mark(frame)
+        counts = pd.to_numeric(
+            frame["patients"].map(lambda cell: parse_count(cell, mark=mark)), errors="coerce"
+        )
         # A row whose patients cannot be read gets 0 GPs: validation names the patients cell.
         doctors = (counts / request.patients_per_gp).round().clip(lower=1).fillna(0)
         frame["doctors"] = doctors.astype(int).astype(str)

@@ -34,6 +34,7 @@ from planner.load.readers import as_sheet
 __all__ = [
     "COLUMN_FLAGS",
     "MOST",
+    "decimal_mark",
     "file_rows",
     "metric_crs",
     "parse_count",
@@ -58,6 +59,12 @@ COLUMN_FLAGS: dict[str, str] = {
 _DECIMAL = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 _WHOLE = re.compile(r"^[+-]?\d+([.,]\d+)?$")
 _GROUPED = re.compile(r"^\d{1,3}([.,]\d{3})+$")
+#: Whole numbers grouped in thousands in a file's own style: '9.885' or '9.885,0' where the
+#: decimal mark is a comma (a Danish Excel export), '9,885' or '9,885.0' where it is a point.
+_GROUPED_IN = {
+    ",": re.compile(r"^\d{1,3}(\.\d{3})+(,0*)?$"),
+    ".": re.compile(r"^\d{1,3}(,\d{3})+(\.0*)?$"),
+}
 _SPACED = re.compile(r"^\d{1,3}([ \u00a0\u202f]\d{3})+$")
 _RANGES = {"lat": (-90.0, 90.0), "lon": (-180.0, 180.0)}
 #: The largest count of one practice that is taken as real: more is a wrong cell (a total,
@@ -98,8 +105,29 @@ def _parse_float(value: object) -> float:
     return number
 
 
-def _parse_whole(value: object) -> int:
-    """A non-negative whole number: '3000', '3000.0', '3000,0' or '3 000'."""
+def decimal_mark(table: pd.DataFrame) -> str | None:
+    """The decimal mark the file's coordinates use: ',' or '.', or None when they do not say.
+
+    A Danish Excel export writes '55,6761' and groups thousands with points ('9.885'); an
+    English one writes '55.6761' and '9,885'.  Only a file whose coordinates all agree tells.
+
+    >>> decimal_mark(pd.DataFrame({"lat": ["55,6"], "lon": ["12,5"]}))
+    ','
+    >>> decimal_mark(pd.DataFrame({"lat": ["55,6", "55.1"], "lon": ["12,5", "12.0"]})) is None
+    True
+    """
+    marks = set()
+    for column in ("lat", "lon"):
+        if column in table.columns:
+            for value in table[column].tolist():
+                if isinstance(value, str):
+                    marks.update(m for m in ",." if m in value)
+    return marks.pop() if len(marks) == 1 else None
+
+
+def _parse_whole(value: object, mark: str | None = None) -> int:
+    """A non-negative whole number: '3000', '3000.0', '3000,0' or '3 000'; with the file's
+    decimal ``mark`` known, also grouped in thousands the other way ('9.885' where it is ',')."""
     if isinstance(value, Integral) and not isinstance(value, bool):
         number = float(int(value))
     elif isinstance(value, Real) and not isinstance(value, bool):
@@ -112,10 +140,13 @@ def _parse_whole(value: object) -> int:
             raise _CellError("is empty")
         if _SPACED.match(text):
             text = re.sub(r"\s", "", text)
+        if mark is not None and _GROUPED_IN[mark].match(text):
+            text = text.replace("." if mark == "," else ",", "")
         if _GROUPED.match(text):
             raise _CellError(
-                f"is ambiguous: '{text}' could hold a thousands separator; "
-                "write the whole number without separators"
+                f"is ambiguous: '{text}' could hold a thousands separator, and the file's "
+                "coordinates do not show which decimal mark it uses; write the whole number "
+                "without separators"
             )
         if not _WHOLE.match(text):
             raise _CellError(f"is not a whole number: '{text}'")
@@ -127,12 +158,12 @@ def _parse_whole(value: object) -> int:
     return int(number)
 
 
-def _parse_count(column: str) -> Callable[[object], int]:
+def _parse_count(column: str, mark: str | None = None) -> Callable[[object], int]:
     """The parser of a count column: a whole number no larger than :data:`MOST` allows."""
     most = MOST[column]
 
     def parse(value: object) -> int:
-        number = _parse_whole(value)
+        number = _parse_whole(value, mark)
         if number > most:
             shown = f"{number:,}" if number < 10**30 else f"{float(number):.3g}"
             raise _CellError(
@@ -144,16 +175,18 @@ def _parse_count(column: str) -> Callable[[object], int]:
     return parse
 
 
-def parse_count(value: object, column: str = "patients") -> int | None:
+def parse_count(value: object, column: str = "patients", mark: str | None = None) -> int | None:
     """A patient or GP count as validation reads it, or None when it is not one.
 
     >>> parse_count("3 000"), parse_count("3000,0"), parse_count(""), parse_count("many")
     (3000, 3000, None, None)
     >>> parse_count(2**63), parse_count("20000", "doctors")
     (None, None)
+    >>> parse_count("9.885"), parse_count("9.885", mark=","), parse_count("9,885", mark=".")
+    (None, 9885, 9885)
     """
     try:
-        return _parse_count(column)(value)
+        return _parse_count(column, mark)(value)
     except _CellError:
         return None
 
@@ -297,11 +330,12 @@ def validate_clinics(table: Sheet | pd.DataFrame, *, source: str | None = None) 
         problems.append(Problem(source, None, None, "the table has no rows"))
 
     parsed: dict[str, list[object]] = {}
+    mark = decimal_mark(table)
     parsers: dict[str, Callable[[object], object]] = {
         "lat": _parse_coordinate("lat"),
         "lon": _parse_coordinate("lon"),
-        "patients": _parse_count("patients"),
-        "doctors": _parse_count("doctors"),
+        "patients": _parse_count("patients", mark),
+        "doctors": _parse_count("doctors", mark),
     }
     if "clinic_id" in table.columns:
         parsed["clinic_id"] = [_text(v) for v in table["clinic_id"].tolist()]
