@@ -37,6 +37,7 @@ from planner.geography.territories import build_geography
 from planner.load.common import Sheet
 from planner.load.inputs import ClinicsLike, Inputs, read_clinics, read_inputs
 from planner.load.onland import off_land_problems
+from planner.load.skipped import no_skipped, skip_rows
 from planner.load.validate import file_rows, to_metric, validate_clinics
 from planner.result.assemble import Run, assemble
 from planner.result.plan_result import PlanResult
@@ -161,25 +162,55 @@ class _Prepared:
     land: shapely.Geometry | None  # in the clinics' metric CRS
     choices: Choices
     rejected: list[Conflict]
+    skipped: pd.DataFrame  # rows left out by ``skip_invalid``, with their reasons
+
+
+def _validated(
+    sheet: Sheet, request: PlanRequest, problems: list | None = None
+) -> tuple[Sheet, gpd.GeoDataFrame, pd.DataFrame]:
+    """The clinics validated (in a metric CRS); with ``skip_invalid``, without the rows
+    that fail (``problems`` found later, off land say, are skipped the same way)."""
+    skipped = no_skipped()
+    if problems:
+        if not request.skip_invalid:
+            raise ValidationError(problems)
+        sheet, skipped = skip_rows(sheet, problems)
+    try:
+        clean = validate_clinics(sheet)
+    except ValidationError as exc:
+        if not request.skip_invalid:
+            raise
+        sheet, more = skip_rows(sheet, exc.problems)
+        skipped = pd.concat([skipped, more], ignore_index=True) if len(skipped) else more
+        clean = validate_clinics(sheet)
+    if len(skipped):
+        log.warning(
+            "%s: %d row(s) skipped (--skip-invalid), each listed with its reason in skipped.csv",
+            sheet.source,
+            skipped["row"].nunique(),
+        )
+    return sheet, to_metric(clean), skipped
 
 
 def _prepare(sheet: Sheet, request: PlanRequest, default_land: Any) -> _Prepared:
-    table = to_metric(validate_clinics(sheet))
-    known = set(table["clinic_id"].astype(str))
-    inputs = read_inputs(request, known)
+    sheet, table, skipped = _validated(sheet, request)
+    inputs = read_inputs(request, set(table["clinic_id"].astype(str)))
     if inputs.land is None and default_land is not None:
         inputs = replace(inputs, land=default_land)
+    land_m = land_in(inputs.land, table.crs)
+    if land_m is not None:  # a clinic at sea has a wrong coordinate (or lat/lon swapped)
+        problems = off_land_problems(table, land_m, source=sheet.source, rows=file_rows(sheet))
+        if problems:
+            sheet, table, more = _validated(sheet, request, problems)
+            skipped = pd.concat([skipped, more], ignore_index=True)
+            inputs = replace(inputs, choices=read_inputs(request, set(table["clinic_id"])).choices)
+            land_m = land_in(inputs.land, table.crs)  # the clinics' CRS may have changed
     table = with_areas(table, inputs.municipalities, inputs.regions)
     wanted = gather_choices(
         table, inputs.choices, request.lock, source=sheet.source, first_row=sheet.first_row
     )
     wanted, rejected = known_targets(wanted)
-    land_m = land_in(inputs.land, table.crs)
-    if land_m is not None:  # a clinic at sea has a wrong coordinate (or lat/lon swapped)
-        problems = off_land_problems(table, land_m, source=sheet.source, rows=file_rows(sheet))
-        if problems:
-            raise ValidationError(problems)
-    return _Prepared(table, inputs, land_m, wanted, rejected)
+    return _Prepared(table, inputs, land_m, wanted, rejected, skipped)
 
 
 def _plan(
@@ -236,6 +267,7 @@ def _plan(
     run = Run(
         table=table, active=active, geo=geo, units=units, solved=solved, choices=wanted,
         request=request, land_given=ready.land is not None, proofs=tuple(proofs),
+        skipped=ready.skipped,
         timings={"started": started, "built": built, "solved": time.perf_counter()},
     )  # fmt: skip
     result = assemble(run)

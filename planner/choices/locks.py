@@ -232,8 +232,9 @@ def _check_ceiling(ctx: Context, idx: np.ndarray, got: np.ndarray, shown: int = 
     raise InfeasibleError(
         f"no plan was found that keeps every cluster at or under the hard ceiling of "
         f"{rules.max_patients:,} patients: the best plan found has {len(over)} of "
-        f"{len(totals)} cluster(s) above it ({'; '.join(described)}); raise max_patients (--max-patients), "
-        "or make the ceiling soft (--max-soft) so it is pursued without being required"
+        f"{len(totals)} cluster(s) above it ({'; '.join(described)}); raise max_patients "
+        "(--max-patients), or make the ceiling soft (--max-soft) so it is pursued without "
+        "being required"
     )
 
 

@@ -234,6 +234,14 @@ def plan_command(
             "planner's files there are replaced, every other file is kept).",
         ),
     ] = False,
+    skip_invalid: Annotated[
+        bool | None,
+        typer.Option(
+            "--skip-invalid",
+            help="Plan without the clinic rows that fail validation; each is listed with "
+            "its reason in skipped.csv, and the run exits 4.",
+        ),
+    ] = None,
     quiet: Annotated[
         bool,
         typer.Option("--quiet", "-q", help="Print errors only: no progress, summary or warnings."),
@@ -274,7 +282,7 @@ def plan_command(
         current=current,
         lock=lock, mode="replan" if replan else mode, seed=seed, time_limit=time_limit,
         patients_per_gp=patients_per_gp, method=method, lang=lang,
-        map=False if no_map else None, columns=mapping or None,
+        map=False if no_map else None, columns=mapping or None, skip_invalid=skip_invalid,
     )  # fmt: skip
     request, output = _settle(config, flags, overwrite=overwrite)
     target = Path(output.out)

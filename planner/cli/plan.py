@@ -71,6 +71,8 @@ def print_summary(result: PlanResult, out_dir: Path) -> None:
         grid.add_row("Clinics closing", f"{m['clinics_closing']}")
     if not result.changes.empty:
         grid.add_row("Clinics moved", f"{len(result.changes)}")
+    if not result.skipped.empty:
+        grid.add_row("Rows skipped (skipped.csv)", f"{result.skipped['row'].nunique()}")
     grid.add_row("Run time", f"{m['runtime_s']['total']:.1f} s")
     grid.add_row("Outputs", Text(str(out_dir)))
     out.print(grid)
@@ -90,6 +92,13 @@ def _print_lists(result: PlanResult) -> None:
         err.print(f"[bold yellow]{len(result.conflicts)} choice(s) not honoured as asked:[/]")
         for row in result.conflicts.itertuples():
             say(f"  {row.kind} ({row.clinics}): {row.detail}")
+    if not result.skipped.empty:
+        rows = result.skipped["row"].nunique()
+        err.print(f"[bold red]{rows} row(s) of the clinics file skipped (--skip-invalid):[/]")
+        for row in result.skipped.itertuples():
+            say(
+                f"  row {row.row} ({row.clinic_id or 'no id'}), column '{row.column}': {row.reason}"
+            )
     left = result.unassigned[result.unassigned["reason"] != "closing"]
     if not left.empty:
         err.print(f"[bold red]{len(left)} clinic(s) left out of every cluster:[/]")

@@ -80,6 +80,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("links", "input", "links", PATH),
     Setting("patients_per_gp", "input", "patients_per_gp", WHOLE),
     Setting("columns", "input", "columns", MAP),
+    Setting("skip_invalid", "input", "skip_invalid", FLAG),
     Setting("min_patients", "rules", "min_patients", WHOLE, owner="rules"),
     Setting("min_doctors", "rules", "min_doctors", WHOLE, owner="rules"),
     Setting("max_patients", "rules", "max_patients", WHOLE, owner="rules"),
@@ -124,6 +125,10 @@ class PlanRequest:
         clinic, GPs estimated as patients / ``patients_per_gp`` when the file has none,
         and the file's column names for the planner's (``{"clinic_id": "ydernummer"}``).
         Known aliases (``kommune``, ``ydernummer`` ...) are always recognised.
+    skip_invalid
+        Plan without the clinic rows that fail validation instead of refusing the file;
+        every row skipped is listed with its reason (``skipped.csv``), and the plan counts
+        as incomplete.  Problems of the whole file (a missing column) still refuse it.
     land
         Land to clip territories to: a polygon file, a geometry in lon/lat, or a
         GeoSeries/GeoDataFrame; ``None`` estimates land from the clinics.
@@ -151,6 +156,7 @@ class PlanRequest:
     patients: PathLike | None = None
     patients_per_gp: int | None = None
     columns: Mapping[str, str] = field(default_factory=lambda: _frozen_map(None))
+    skip_invalid: bool = False
     land: Any = None
     links: Any = None
     boundaries: str = "auto"

@@ -29,7 +29,7 @@ from planner.core.errors import PlannerError
 from planner.core.reasons import CODE_COLUMNS, canonical_code
 from planner.core.rules import Rules
 from planner.result.plan_result import PlanResult
-from planner.result.schema import CLUSTER_COLUMNS, LINK_FIELDS
+from planner.result.schema import CLUSTER_COLUMNS, LINK_FIELDS, SKIPPED_COLUMNS
 
 __all__ = ["NEIGHBOUR_SEP", "load_assignments", "load_plan"]
 
@@ -158,6 +158,7 @@ def _load_plan(plan_dir: Path) -> PlanResult:
         seed=int(summary.get("seed", 0)),
         method=str(summary.get("method", "")),
         conflicts=_read_optional_csv(plan_dir / "conflicts.csv", ["kind", "clinics", "detail"]),
+        skipped=_read_optional_csv(plan_dir / "skipped.csv", SKIPPED_COLUMNS),
     )
 
 

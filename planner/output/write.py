@@ -53,7 +53,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Files a plan writes only sometimes; an earlier plan's copy is removed when not rewritten.
-SOMETIMES = ("map.html", "changes.csv")
+SOMETIMES = ("map.html", "changes.csv", "skipped.csv")
 #: The files every run writes.
 OUTPUT_FILES = (
     "assignments.csv",
@@ -129,6 +129,7 @@ def summary_dict(result: PlanResult, output: OutputOptions | None = None) -> dic
                     "links",
                     "clinics_closing",
                     "clusters_crossing_municipality",
+                    "rows_skipped",
                 )
                 if key in result.metrics
             }
@@ -154,6 +155,7 @@ def summary_dict(result: PlanResult, output: OutputOptions | None = None) -> dic
             "conflicts": _records(result.conflicts),
             "changes": _records(result.changes),
             "infeasible": _records(result.infeasible),
+            "skipped": _records(result.skipped),
         }
     )
 
@@ -276,7 +278,8 @@ def write_outputs(
     The files are :data:`OUTPUT_FILES`, ``map.html`` (unless ``with_map`` is false),
     ``config.toml`` (the request, which plans the same again; not for a plan read back
     from its files), ``crossings.csv``, ``conflicts.csv``, ``infeasible.csv`` and
-    ``changes.csv`` when current clusters were given.  The new folder replaces ``out_dir``
+    ``changes.csv`` when current clusters were given, ``skipped.csv`` when rows of the
+    clinics file were skipped (``skip_invalid``).  The new folder replaces ``out_dir``
     in one step (:func:`planner.output.atomic.atomic_directory`): a file of an earlier plan
     that this plan does not write (a map, changes) is gone, every file that is not the
     planner's (:data:`PLAN_FILES`) is carried over.
@@ -320,6 +323,8 @@ def write_outputs(
     }
     if "current_cluster" in result.clinics.columns:
         tables["changes.csv"] = result.changes
+    if not result.skipped.empty:
+        tables["skipped.csv"] = result.skipped
     texts: dict[str, bytes] = {name: csv_bytes(frame) for name, frame in tables.items()}
     output = OutputOptions(out=str(out_dir), lang=lang, map=with_map)
     if result.request is not None:

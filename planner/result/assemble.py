@@ -30,6 +30,7 @@ from planner.result.schema import (
     CHANGE_COLUMNS,
     CONFLICT_COLUMNS,
     INFEASIBLE_COLUMNS,
+    SKIPPED_COLUMNS,
     UNASSIGNED_COLUMNS,
 )
 from planner.solve.contract import Proof
@@ -51,6 +52,8 @@ class Run:
     land_given: bool = False  # land came with the request (else it was estimated)
     proofs: tuple[Proof, ...] = ()  # what an exact method proved, per solve
     timings: Mapping[str, float] = field(default_factory=dict)  # perf_counter marks
+    #: Rows of the clinics file left out by ``skip_invalid`` (``SKIPPED_COLUMNS``).
+    skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SKIPPED_COLUMNS))
 
     @property
     def rules(self) -> Rules:
@@ -212,7 +215,7 @@ def assemble(run: Run) -> PlanResult:
         columns=CONFLICT_COLUMNS,
     )
     metrics = _metrics(run, instance, labels, clusters, unassigned)
-    metrics.update(conflicts=len(conflicts), moves=len(changes))
+    metrics.update(conflicts=len(conflicts), moves=len(changes), rows_skipped=len(run.skipped))
     # Without a land map the land is estimated, and a link may cross open country.
     metrics["land"] = "given" if run.land_given else "estimated"
     if run.proofs:
@@ -240,6 +243,7 @@ def assemble(run: Run) -> PlanResult:
         conflicts=conflicts,
         changes=changes,
         infeasible=infeasible,
+        skipped=run.skipped.reset_index(drop=True),
     )
 
 

@@ -14,7 +14,12 @@ import pandas as pd
 
 from planner.core.request import PlanRequest
 from planner.core.rules import Rules
-from planner.result.schema import CHANGE_COLUMNS, CONFLICT_COLUMNS, INFEASIBLE_COLUMNS
+from planner.result.schema import (
+    CHANGE_COLUMNS,
+    CONFLICT_COLUMNS,
+    INFEASIBLE_COLUMNS,
+    SKIPPED_COLUMNS,
+)
 
 __all__ = ["PlanResult"]
 
@@ -65,6 +70,9 @@ class PlanResult:
     changes
         Clinics whose cluster differs from their current one (``existing_cluster``):
         ``clinic_id, name, patients, doctors, from_cluster, to_cluster``.
+    skipped
+        Rows of the clinics file left out of the plan by ``skip_invalid``, one line per
+        problem: ``row, clinic_id, column, reason``.
     infeasible
         Parts of the region without a valid cluster: ``part, clinics, patients, doctors,
         why, fixes`` (the smallest changes that would fix each).
@@ -87,6 +95,7 @@ class PlanResult:
     infeasible: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=INFEASIBLE_COLUMNS)
     )
+    skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SKIPPED_COLUMNS))
 
     def __post_init__(self) -> None:
         # Built once, complete: the plan-wide figures cannot be patched afterwards.
@@ -99,12 +108,14 @@ class PlanResult:
 
     @property
     def complete(self) -> bool:
-        """Whether every clinic not closing is in a cluster that meets the rules.
+        """Whether every clinic not closing is in a cluster that meets the rules, and no row
+        of the clinics file was skipped (``skip_invalid``).
 
         The command line exits 0 when this holds and 4 when it does not.
         """
         left = self.unassigned["reason"] != "closing"
-        return not left.any() and bool((self.clusters["status"] == "ok").all())
+        ok = not left.any() and bool((self.clusters["status"] == "ok").all())
+        return ok and self.skipped.empty
 
     def assignments(self) -> pd.DataFrame:
         """``clinic_id, cluster_id`` per clinic (empty cluster id when left out)."""

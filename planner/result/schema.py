@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from planner.load.skipped import SKIPPED_COLUMNS
+
 __all__ = [
     "CHANGE_COLUMNS",
     "CLINIC_FIELDS",
@@ -14,6 +16,7 @@ __all__ = [
     "INFEASIBLE_COLUMNS",
     "LINK_FIELDS",
     "OPTIONAL_CLINIC_FIELDS",
+    "SKIPPED_COLUMNS",
     "UNASSIGNED_COLUMNS",
     "crossing_flags",
 ]
@@ -26,6 +29,8 @@ CHANGE_COLUMNS = ["clinic_id", "name", "patients", "doctors", "from_cluster", "t
 INFEASIBLE_COLUMNS = [
     "part", "clinics", "patients", "doctors", "why", "fixes", "why_code", "fixes_code",
 ]  # fmt: skip
+#: Rows of the clinics file skipped with ``skip_invalid`` (``skipped.csv``) are
+#: :data:`SKIPPED_COLUMNS`: row, clinic_id, column, reason.
 #: Clinics in no cluster (``unassigned.csv``).
 UNASSIGNED_COLUMNS = ["clinic_id", "name", "patients", "reason", "reason_code"]
 #: The figures every cluster row has (``clusters.geojson``), at the least.
