@@ -103,6 +103,10 @@ def plan_command(
             "sikringsgruppe); only counts of group-1 patients are used.",
         ),
     ] = None,
+    layer: Annotated[
+        str | None,
+        typer.Option(metavar="NAME", help="Layer of a clinics file with several (a GeoPackage)."),
+    ] = None,
     land: Annotated[
         Path | None, typer.Option("--land", metavar="FILE", help="Polygon file of land (unioned).")
     ] = None,
@@ -274,7 +278,7 @@ def plan_command(
         region=region_col,
     )
     flags = _flag_settings(
-        clinics=clinics, out=out_dir, patients=patients_file, land=land, links=links,
+        clinics=clinics, out=out_dir, patients=patients_file, land=land, links=links, layer=layer,
         min_patients=min_patients, min_doctors=min_doctors, max_patients=max_patients,
         max_hard=max_hard, link_max_km=link_max_km, boundaries=boundaries,
         municipalities=municipalities, municipality_key=municipality_key, regions=regions,

@@ -79,6 +79,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("land", "input", "land", PATH),
     Setting("links", "input", "links", PATH),
     Setting("patients_per_gp", "input", "patients_per_gp", WHOLE),
+    Setting("layer", "input", "layer", TEXT),
     Setting("columns", "input", "columns", MAP),
     Setting("skip_invalid", "input", "skip_invalid", FLAG),
     Setting("min_patients", "rules", "min_patients", WHOLE, owner="rules"),
@@ -125,6 +126,9 @@ class PlanRequest:
         clinic, GPs estimated as patients / ``patients_per_gp`` when the file has none,
         and the file's column names for the planner's (``{"clinic_id": "ydernummer"}``).
         Known aliases (``kommune``, ``ydernummer`` ...) are always recognised.
+    layer
+        The layer of a clinics file with several (a GeoPackage); by default its only layer
+        or its only point layer.
     skip_invalid
         Plan without the clinic rows that fail validation instead of refusing the file;
         every row skipped is listed with its reason (``skipped.csv``), and the plan counts
@@ -156,6 +160,7 @@ class PlanRequest:
     patients: PathLike | None = None
     patients_per_gp: int | None = None
     columns: Mapping[str, str] = field(default_factory=lambda: _frozen_map(None))
+    layer: str | None = None
     skip_invalid: bool = False
     land: Any = None
     links: Any = None

@@ -59,7 +59,10 @@ def read_clinics(clinics: ClinicsLike, request: PlanRequest, *, source: str | No
     Sheet
         The table with canonical column names, and where each came from.
     """
-    sheet = read_table(clinics) if isinstance(clinics, str | Path) else as_sheet(clinics, source)
+    if isinstance(clinics, str | Path):
+        sheet = read_table(clinics, layer=request.layer)
+    else:
+        sheet = as_sheet(clinics, source)
     sheet = apply_column_map(sheet, request.columns)
     frame = sheet.frame
     if request.patients is not None and "clinic_id" in frame.columns:

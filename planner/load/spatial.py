@@ -25,20 +25,38 @@ __all__ = ["read_land", "read_polygons", "read_spatial", "table_from_geodatafram
 logger = logging.getLogger(__name__)
 
 
-def _choose_layer(path: Path, source: str) -> str | None:
+def _choose_layer(path: Path, source: str, wanted: str | None = None) -> str | None:
+    """The layer to read: ``wanted`` (checked), the only layer, or the only point layer.
+
+    Several point layers are a question only the planner can answer: refused, naming them
+    and the ``--layer`` flag (``layer=`` in Python).
+    """
     try:
         layers = pyogrio.list_layers(path)
     except Exception as exc:  # pyogrio raises several GDAL error types
         raise fail(source, f"could not open the file: {exc}") from exc
+    names = [str(name) for name, _ in layers]
+    if wanted is not None:
+        if wanted not in names:
+            raise fail(
+                source, f"has no layer '{wanted}'; its layers: {', '.join(names) or '(none)'}"
+            )
+        return wanted
     if len(layers) <= 1:
         return None
     points = [str(name) for name, kind in layers if kind and "point" in str(kind).lower()]
-    chosen = points[0] if points else str(layers[0][0])
+    if len(points) > 1:
+        raise fail(
+            source,
+            f"has {len(points)} point layers ({', '.join(points)}); choose the clinics' layer "
+            f"with --layer NAME (layer= in Python), e.g. --layer {points[0]}",
+        )
+    chosen = points[0] if points else names[0]
     logger.warning(
-        "%s has %d layers (%s); reading layer '%s' (name one with layer=...)",
+        "%s has %d layers (%s); reading layer '%s' (choose another with --layer NAME)",
         source,
         len(layers),
-        ", ".join(str(name) for name, _ in layers),
+        ", ".join(names),
         chosen,
     )
     return chosen
@@ -46,8 +64,7 @@ def _choose_layer(path: Path, source: str) -> str | None:
 
 def read_spatial(path: Path, source: str, layer: str | None) -> gpd.GeoDataFrame:
     """One layer of a file GDAL reads; raise when it cannot be read or has no geometries."""
-    if layer is None:
-        layer = _choose_layer(path, source)
+    layer = _choose_layer(path, source, layer)
     try:
         frame = gpd.read_file(path, layer=layer)
     except Exception as exc:  # pyogrio raises several GDAL error types
