@@ -24,7 +24,9 @@ from planner.choices.outcome import Conflict
 from planner.choices.replan import replan
 from planner.core.choices import Choices
 from planner.core.errors import PlannerError, ValidationError
+from planner.core.i18n import use_words
 from planner.core.instance import Instance, Progress
+from planner.core.profiles import get_profile
 from planner.core.request import PlanRequest, request_fields, seed_from
 from planner.core.rules import Rules
 from planner.core.sizes import Sizes
@@ -66,6 +68,10 @@ def request_from(request: PlanRequest | None = None, **settings: Any) -> PlanReq
         )
     if "random_state" in settings:
         settings["seed"] = seed_from(settings.pop("random_state"))
+    if settings.get("profile") is not None and "rules" not in settings:
+        # The profile's default rules, beneath the rule keywords given.
+        profile = get_profile(settings["profile"])
+        settings = {**profile.rules, **settings, "profile": profile}
     rules = settings.pop("rules", None) or request.rules
     overrides = {k: settings.pop(k) for k in _RULE_FIELDS if k in settings}
     if overrides:
@@ -136,7 +142,8 @@ def plan(
         clinics = None
     sheet, demo_land = _clinic_sheet(clinics, request, source)
     try:
-        return _plan(sheet, request, progress, started, demo_land)
+        with use_words(request.profile.words):  # reasons in the profile's words
+            return _plan(sheet, request, progress, started, demo_land)
     except ValidationError as exc:
         raise exc.in_file_columns(dict(sheet.columns), sheet.source) from None
 

@@ -23,7 +23,8 @@ from planner.cli.plan import check_out, print_summary, run_plan, say
 from planner.core.choices import LOCK_MODES
 from planner.core.config import load_config, merge_settings
 from planner.core.errors import InfeasibleError, PlannerError, ValidationError
-from planner.core.i18n import LANGUAGES
+from planner.core.i18n import LANGUAGES, use_words
+from planner.core.profiles import PROFILES
 from planner.core.request import (
     BOUNDARY_MODES,
     METHODS,
@@ -199,6 +200,15 @@ def plan_command(
         str | None,
         typer.Option(metavar="MODE", help=f"Locked clusters below the rule: {_words(LOCK_MODES)}."),
     ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help=f"Country profile: {_words(tuple(PROFILES))} (default denmark): the words "
+            "of map, report and console, the funding shown, the column names recognised "
+            "and the default rules (england: PCNs of 30,000-50,000 patients, no kr).",
+        ),
+    ] = None,
     mode: Annotated[
         str | None, typer.Option(metavar="MODE", help=f"{_words(MODES)} (default {_REQ.mode}).")
     ] = None,
@@ -283,8 +293,8 @@ def plan_command(
         max_hard=max_hard, link_max_km=link_max_km, boundaries=boundaries,
         municipalities=municipalities, municipality_key=municipality_key, regions=regions,
         region_key=region_key, cannot_link=cannot_link, leaving=leaving, feedback=choices,
-        current=current,
-        lock=lock, mode="replan" if replan else mode, seed=seed, time_limit=time_limit,
+        current=current, lock=lock, profile=profile, mode="replan" if replan else mode,
+        seed=seed, time_limit=time_limit,
         patients_per_gp=patients_per_gp, method=method, lang=lang,
         map=False if no_map else None, columns=mapping or None, skip_invalid=skip_invalid,
     )  # fmt: skip
@@ -307,7 +317,8 @@ def plan_command(
         except PlannerError as exc:
             _fail("Cannot write the plan:", str(exc), EXIT_USAGE)
     if not quiet:
-        print_summary(result, target)
+        with use_words(result.profile.words):
+            print_summary(result, target)
     raise typer.Exit(EXIT_OK if result.complete else EXIT_INCOMPLETE)
 
 

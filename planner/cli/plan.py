@@ -20,7 +20,7 @@ from rich.text import Text
 
 from planner.api import plan
 from planner.core.errors import PlannerError
-from planner.core.i18n import label, link_key
+from planner.core.i18n import label, link_key, worded
 from planner.core.request import PlanRequest
 from planner.output.atomic import current_folder
 from planner.output.write import inputs_inside, replace_problem
@@ -40,10 +40,10 @@ def say(text: str) -> None:
 def print_summary(result: PlanResult, out_dir: Path) -> None:
     m = result.metrics
     grid = Table(title="Proposal", show_header=False, box=None)
-    grid.add_row("Clinics", f"{m['clinics']:,}")
+    grid.add_row(worded("Clinics"), f"{m['clinics']:,}")
     grid.add_row("Patients", f"{m['patients']:,}")
     grid.add_row(
-        "Clusters",
+        worded("Clusters"),
         f"{m['clusters']} of at most {m.get('upper_bound_tight', m['upper_bound_parts'])} "
         f"({100 * m['share_of_bound']:.1f} %; floor(total/min) = {m['upper_bound']})",
     )
@@ -59,20 +59,21 @@ def print_summary(result: PlanResult, out_dir: Path) -> None:
         if proof.get("proven_upper_bound") is not None:
             proven += f"; proven bound {proof['proven_upper_bound']}"
         grid.add_row("Exact method", proven)
-    grid.add_row("GP-weighted mean distance to meeting clinic", f"{m['mean_gp_km']:.1f} km")
-    grid.add_row("Farthest clinic from its meeting clinic", f"{m['max_km']:.1f} km")
+    grid.add_row(worded("GP-weighted mean distance to meeting clinic"), f"{m['mean_gp_km']:.1f} km")
+    grid.add_row(worded("Farthest clinic from its meeting clinic"), f"{m['max_km']:.1f} km")
     grid.add_row(label(link_key("report_links", m.get("land"))), f"{m['links']}")
     grid.add_row("Boundaries", Text(str(m.get("boundaries", "none"))))
     if m.get("boundaries", "none") == "municipality":  # with boundaries off it means nothing
         grid.add_row(
-            "Clusters crossing a municipality", f"{m.get('clusters_crossing_municipality', 0)}"
+            worded("Clusters crossing a municipality"),
+            f"{m.get('clusters_crossing_municipality', 0)}",
         )
     if m.get("clinics_closing"):
-        grid.add_row("Clinics closing", f"{m['clinics_closing']}")
+        grid.add_row(worded("Clinics closing"), f"{m['clinics_closing']}")
     if not result.changes.empty:
-        grid.add_row("Clinics moved", f"{len(result.changes)}")
+        grid.add_row(worded("Clinics moved"), f"{len(result.changes)}")
     if not result.skipped.empty:
-        grid.add_row("Rows skipped (skipped.csv)", f"{result.skipped['row'].nunique()}")
+        grid.add_row(worded("Rows skipped (skipped.csv)"), f"{result.skipped['row'].nunique()}")
     grid.add_row("Run time", f"{m['runtime_s']['total']:.1f} s")
     grid.add_row("Outputs", Text(str(out_dir)))
     out.print(grid)
@@ -83,7 +84,8 @@ def _print_lists(result: PlanResult) -> None:
     if "regions" in result.clusters.columns and result.clusters["regions"].ne("").any():
         per = result.clusters.groupby("regions")["patients"].agg(["count", "mean"])
         for region, row in per.iterrows():
-            say(f"  {region}: {int(row['count'])} clusters, mean {row['mean']:,.0f} patients")
+            n, mean = int(row["count"]), row["mean"]
+            say(f"  {region}: {n} {worded('clusters')}, mean {mean:,.0f} patients")
     for row in result.clusters[result.clusters["crossings"] != ""].itertuples():
         say(f"  {row.cluster_id} crosses {row.municipalities}: {row.crossings}")
     for row in result.changes.itertuples():
@@ -101,7 +103,7 @@ def _print_lists(result: PlanResult) -> None:
             )
     left = result.unassigned[result.unassigned["reason"] != "closing"]
     if not left.empty:
-        err.print(f"[bold red]{len(left)} clinic(s) left out of every cluster:[/]")
+        err.print(f"[bold red]{len(left)} {worded('clinic(s) left out of every cluster')}:[/]")
         for row in left.itertuples():
             say(f"  {row.clinic_id} ({row.name}): {row.reason}")
 

@@ -64,6 +64,7 @@ def render_command(
 ) -> None:
     """Redraw the map (and report) of an existing plan from its output files."""
     _check_lang(lang)
+    from planner.core.i18n import use_words
     from planner.output.atomic import atomic_write_text
     from planner.output.read import load_plan
     from planner.output.report_html import report_html
@@ -74,11 +75,12 @@ def render_command(
     except (PlannerError, OSError) as exc:
         _fail(exc)
     target = out_file or plan_dir / "map.html"
-    fmap = render_map(result, tiles=None if no_tiles else tiles, lang=lang)
+    with use_words(result.profile.words):
+        fmap = render_map(result, tiles=None if no_tiles else tiles, lang=lang)
+        page = report_html(result, lang=lang, map_file=target.name) if report else ""
     atomic_write_text(target, fmap.get_root().render())
     out.print(f"wrote {escape(str(target))}")
     if report:
-        page = report_html(result, lang=lang, map_file=target.name)
         atomic_write_text(target.with_name("report.html"), page)
         out.print(f"wrote {escape(str(target.with_name('report.html')))}")
 

@@ -28,8 +28,13 @@ A configuration file groups the settings of the ``plan`` command in sections::
     current = "assignments.csv"      # current clusters: clinic_id,cluster_id
 
     [plan]
+    profile = "denmark"              # or england: words, funding, column names, rules
     mode = "plan"                    # or replan
     seed = 0
+
+    [profile]                        # or a custom profile (planner.core.profiles)
+    name = "wales"
+    base = "england"
 
 Every problem (unknown section or key, wrong type, value out of range) is reported at
 once, naming the file and the key.  Flags given on the command line override the file;
@@ -47,7 +52,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from planner.core.errors import Problem, ValidationError
+from planner.core.errors import PlannerError, Problem, ValidationError
+from planner.core.profiles import Profile, get_profile, profile_from_mapping
 from planner.core.request import (
     COLUMN_KEYS,
     FLAG,
@@ -135,6 +141,12 @@ def load_config(path: str | Path) -> dict[str, Any]:
     problems: list[Problem] = []
     settings: dict[str, Any] = {}
     for section, body in data.items():
+        if section == "profile" and isinstance(body, dict):
+            try:
+                settings["profile"] = profile_from_mapping(body, source)
+            except ValidationError as exc:
+                problems += exc.problems
+            continue
         if section not in SCHEMA:
             msg = f"unknown section [{section}]; known: {', '.join(SCHEMA)}"
             problems.append(Problem(source, None, section, msg))
@@ -156,6 +168,14 @@ def load_config(path: str | Path) -> dict[str, Any]:
                 continue
             if kind == MAP:
                 problems += _columns(value, source)
+            if name == "profile" and "profile" in data:
+                continue  # the [profile] table defines it
+            if name == "profile":
+                try:
+                    value = get_profile(value).name
+                except PlannerError as exc:
+                    problems.append(Problem(source, None, where, str(exc)))
+                    continue
             settings[name] = os.path.normpath(path.parent / value) if kind == PATH else value
     if problems:
         raise ValidationError(problems)
@@ -181,6 +201,10 @@ def merge_settings(*layers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -222,7 +246,7 @@ def config_toml(
         tables = []
         for key, (kind, name, _) in keys.items():
             value = settings.get(name)
-            if value is None or (kind == MAP and not value):
+            if value is None or (kind == MAP and not value) or isinstance(value, Profile):
                 continue
             if kind == MAP:
                 tables.append(f"\n[{section}.{key}]")
@@ -232,6 +256,15 @@ def config_toml(
                 body.append(f"{key} = {_toml_value(value)}")
         if body or tables:
             lines += [*([""] if lines else []), f"[{section}]", *body, *tables]
+    custom = settings.get("profile")
+    if isinstance(custom, Profile):
+        table = custom.to_mapping()
+        words = table.pop("words", {})
+        lines += [*([""] if lines else []), "[profile]"]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in table.items()]
+        for lang, pairs in words.items():
+            lines += ["", f"[profile.words.{lang}]"]
+            lines += [f"{_toml_value(w)} = {_toml_value(r)}" for w, r in pairs.items()]
     return "\n".join(lines) + "\n"
 
 

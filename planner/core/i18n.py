@@ -13,9 +13,13 @@ test failure rather than a half-translated page.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from planner.core.errors import PlannerError
+from planner.core.profiles import replace_words
 
 __all__ = [
     "LABELS",
@@ -26,6 +30,8 @@ __all__ = [
     "label",
     "labels",
     "status_label",
+    "use_words",
+    "worded",
 ]
 
 #: Supported label languages.
@@ -172,9 +178,39 @@ def check_lang(lang: str) -> str:
     return lang
 
 
+#: The words of the profile in use (language -> word -> replacement); none by default.
+_WORDS: ContextVar[Mapping[str, Mapping[str, str]] | None] = ContextVar(
+    "planner_words", default=None
+)
+
+
+@contextmanager
+def use_words(words: Mapping[str, Mapping[str, str]]) -> Iterator[None]:
+    """Labels and reasons written inside use a profile's words (``Cluster`` -> ``PCN``).
+
+    >>> with use_words({"en": {"Clusters": "PCNs"}}):
+    ...     label("clusters")
+    'PCNs'
+    >>> label("clusters")
+    'Clusters'
+    """
+    token = _WORDS.set(words)
+    try:
+        yield
+    finally:
+        _WORDS.reset(token)
+
+
+def worded(text: str, lang: str = "en") -> str:
+    """A text of the planner's own (never a name from the data) in the words in use."""
+    words = (_WORDS.get() or {}).get(lang)
+    return replace_words(text, words) if words else text
+
+
 def label(key: str, lang: str = "en", **fields: Any) -> str:
-    """The label ``key`` in ``lang``, with ``{name}`` fields filled in."""
-    text = LABELS[key][LANGUAGES.index(check_lang(lang))]
+    """The label ``key`` in ``lang``, in the profile's words, with ``{name}`` fields filled
+    in (the fields are data and keep their own words)."""
+    text = worded(LABELS[key][LANGUAGES.index(check_lang(lang))], lang)
     return text.format(**fields) if fields else text
 
 
@@ -190,7 +226,7 @@ def link_key(key: str, land: str | None) -> str:
 def labels(lang: str = "en") -> dict[str, str]:
     """Every label in ``lang`` (for the map's script)."""
     index = LANGUAGES.index(check_lang(lang))
-    return {key: pair[index] for key, pair in LABELS.items()}
+    return {key: worded(pair[index], lang) for key, pair in LABELS.items()}
 
 
 def status_label(status: str, lang: str = "en") -> str:

@@ -22,7 +22,15 @@ from typing import Any, Union
 
 import pandas as pd
 
-from planner.core.i18n import LANGUAGES, REASON_JOINS, REASON_WORDS, REASONS, check_lang, fmt_int
+from planner.core.i18n import (
+    LANGUAGES,
+    REASON_JOINS,
+    REASON_WORDS,
+    REASONS,
+    check_lang,
+    fmt_int,
+    worded,
+)
 from planner.core.i18n import fmt_num as _fmt_num
 
 __all__ = [
@@ -149,7 +157,7 @@ def _value(name: str, value: Any, lang: str) -> str:
 
 def format_reason(reason: Reason, lang: str = "en") -> str:
     """``reason`` written in ``lang`` (``"en"`` or ``"da"``), every field filled in."""
-    template = REASONS[reason.key][LANGUAGES.index(check_lang(lang))]
+    template = worded(REASONS[reason.key][LANGUAGES.index(check_lang(lang))], lang)
     wanted = {f for _, f, _, _ in string.Formatter().parse(template) if f}
     missing = wanted - set(reason.fields)
     if missing:

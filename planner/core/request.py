@@ -24,6 +24,7 @@ from typing import Any
 from planner.core.choices import LOCK_MODES, Choices
 from planner.core.errors import PlannerError
 from planner.core.i18n import LANGUAGES
+from planner.core.profiles import PROFILES, Profile, get_profile
 from planner.core.rules import Rules
 
 __all__ = [
@@ -97,6 +98,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("leaving", "choices", "leaving", PATH),
     Setting("feedback", "choices", "feedback", PATH),
     Setting("current", "choices", "current", PATH),
+    Setting("profile", "plan", "profile", TEXT),
     Setting("mode", "plan", "mode", TEXT, MODES),
     Setting("method", "plan", "method", TEXT, METHODS),
     Setting("seed", "plan", "seed", WHOLE),
@@ -153,6 +155,12 @@ class PlanRequest:
     mode, method, seed, time_limit
         One of :data:`MODES`; one of :data:`METHODS`; the random seed (same seed, same
         plan); seconds the solver may use (``None``: fixed work, deterministic).
+    profile
+        The country profile (:mod:`planner.core.profiles`): a name (``"denmark"``, the
+        default, or ``"england"``) or a :class:`~planner.core.profiles.Profile`.  Its
+        words, funding and column names apply here; its default rules apply where a
+        request is built from settings (:meth:`with_settings` with ``profile``, the
+        command line, a configuration file, :func:`planner.plan`'s keywords).
     """
 
     rules: Rules = field(default_factory=Rules)
@@ -179,9 +187,11 @@ class PlanRequest:
     method: str = "grow"
     seed: int = 0
     time_limit: float | None = None
+    profile: Profile = field(default_factory=lambda: PROFILES["denmark"])
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", _frozen_map(self.columns))
+        object.__setattr__(self, "profile", get_profile(self.profile))
         for name in ("boundaries", "lock", "mode", "method"):
             _check_word(name, getattr(self, name))
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
@@ -210,6 +220,9 @@ class PlanRequest:
         """
         changes: dict[str, Any] = {}
         rules: dict[str, Any] = {}
+        if settings.get("profile") is not None:  # its default rules, beneath those given
+            profile = get_profile(settings["profile"])
+            settings = {**profile.rules, **{k: v for k, v in settings.items() if v is not None}}
         for name, value in settings.items():
             spec = _BY_NAME.get(name)
             if spec is None:
@@ -237,6 +250,8 @@ class PlanRequest:
                 continue  # a value given in memory has no file to name
             if spec.kind == MAP:
                 value = dict(value)
+            if isinstance(value, Profile) and value.builtin:
+                value = value.name  # a custom profile stays a value (a [profile] table)
             out[spec.name] = str(value) if isinstance(value, Path) else value
         return out
 

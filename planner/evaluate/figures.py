@@ -8,13 +8,9 @@ import pandas as pd
 import shapely
 
 from planner.core.instance import Instance
+from planner.core.profiles import DENMARK, Funding
 from planner.core.reasons import Reason, code_of
-from planner.core.rules import (
-    BUDGET_MIN_PER_CLUSTER_DKK,
-    BUDGET_PER_GP_STARTUP_DKK,
-    BUDGET_PER_PATIENT_DKK,
-    Rules,
-)
+from planner.core.rules import Rules
 from planner.core.sizes import weighted_centres
 from planner.evaluate.checks import cluster_figures
 
@@ -34,7 +30,7 @@ CLUSTER_COLUMNS = [
     "mean_gp_km",
     "farthest_km",
     "diameter_km",
-    "budget_dkk",
+    "budget_dkk",  # the funding's columns (budget_<currency>, startup_<currency>), if any
     "startup_dkk",
     "status",
     "size_note",
@@ -48,13 +44,30 @@ CLUSTER_COLUMNS = [
 COORDINATOR_SLACK = 0.10
 
 
-def annual_budget(patients: int) -> float:
-    """Annual funding of a cluster: 4.20 kr per patient, at least 125,000 kr.
+def annual_budget(patients: int, funding: Funding | None = DENMARK.funding) -> float:
+    """Annual funding of a cluster (Denmark: 4.20 kr per patient, at least 125,000 kr).
 
     >>> annual_budget(30_000), annual_budget(10_000)
     (126000.0, 125000.0)
     """
-    return round(max(BUDGET_PER_PATIENT_DKK * patients, BUDGET_MIN_PER_CLUSTER_DKK), 2)
+    assert funding is not None
+    return funding.annual(patients)
+
+
+def _columns(funding: Funding | None) -> list[str]:
+    """The cluster table's columns: the funding's own, or none without funding."""
+    out = [c for c in CLUSTER_COLUMNS if c not in ("budget_dkk", "startup_dkk")]
+    if funding is not None:
+        at = out.index("status")
+        out[at:at] = list(funding.columns)
+    return out
+
+
+def _money(funding: Funding | None, patients: int, doctors: int) -> dict[str, float]:
+    if funding is None:
+        return {}
+    budget, startup = funding.columns
+    return {budget: funding.annual(patients), startup: funding.startup(doctors)}
 
 
 def _status(patients: int, doctors: int, rules: Rules) -> tuple[str, Reason | None]:
@@ -158,8 +171,12 @@ def cluster_table(
     *,
     names: dict[int, str] | None = None,
     crossings: dict[int, Reason] | None = None,
+    funding: Funding | None = DENMARK.funding,
 ) -> tuple[gpd.GeoDataFrame, dict[int, str]]:
     """One row per cluster with its territory, and the id given to each label.
+
+    With ``funding``, each cluster's annual budget and start-up grant (columns
+    ``budget_<currency>``, ``startup_<currency>``); without, no money columns.
 
     Clusters are numbered north to south (then west to east) by their patient-weighted
     centre, so ids read naturally on a map and do not depend on the solver's numbering.
@@ -197,8 +214,7 @@ def cluster_table(
                 "mean_gp_km": round(fig.mean_gp_km, 2),
                 "farthest_km": round(fig.max_km, 2),
                 "diameter_km": round(fig.diameter_km, 2),
-                "budget_dkk": annual_budget(fig.patients),
-                "startup_dkk": round(BUDGET_PER_GP_STARTUP_DKK * fig.doctors, 2),
+                **_money(funding, fig.patients, fig.doctors),
                 "status": status,
                 "size_note": note.text("en") if note else "",
                 "crossings": crossing.text("en") if crossing else "",
@@ -209,7 +225,7 @@ def cluster_table(
                 ),
             }
         )
-    frame = pd.DataFrame(rows, columns=[*CLUSTER_COLUMNS, "geometry"])
+    frame = pd.DataFrame(rows, columns=[*_columns(funding), "geometry"])
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=table.crs), ids
 
 

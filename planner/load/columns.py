@@ -29,7 +29,12 @@ COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def _resolve_columns(columns: list[str], mapping: Mapping[str, str], source: str) -> dict[str, str]:
+def _resolve_columns(
+    columns: list[str],
+    mapping: Mapping[str, str],
+    source: str,
+    aliases: Mapping[str, tuple[str, ...]] | None = None,
+) -> dict[str, str]:
     """Map canonical name -> file column; raise on mapped columns the file lacks."""
     resolved: dict[str, str] = {}
     problems = []
@@ -53,7 +58,8 @@ def _resolve_columns(columns: list[str], mapping: Mapping[str, str], source: str
         if canonical in resolved:
             continue
         taken = set(resolved.values())
-        for candidate in (canonical, *COLUMN_ALIASES.get(canonical, ())):
+        extra = (aliases or {}).get(canonical, ())
+        for candidate in (canonical, *COLUMN_ALIASES.get(canonical, ()), *extra):
             found = find_column(columns, candidate)
             if found is not None and found not in taken:
                 if candidate != canonical:
@@ -64,7 +70,9 @@ def _resolve_columns(columns: list[str], mapping: Mapping[str, str], source: str
 
 
 def apply_column_map(
-    table: Sheet | pd.DataFrame, mapping: Mapping[str, str] | None = None
+    table: Sheet | pd.DataFrame,
+    mapping: Mapping[str, str] | None = None,
+    aliases: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Sheet:
     """Rename a table's columns to the planner's canonical names.
 
@@ -77,7 +85,8 @@ def apply_column_map(
         Canonical name -> the file's column name, e.g. ``{"clinic_id": "practice_code"}``.
         Names match case-insensitively, ignoring surrounding whitespace.  A canonical column
         missing from the mapping is looked up by its own name, then by the aliases in
-        :data:`COLUMN_ALIASES` (``ydernummer``, ``navn``, ``patienter``, ``læger``, ...).
+        :data:`COLUMN_ALIASES` (``ydernummer``, ``navn``, ``patienter``, ``læger``, ...),
+        then by ``aliases`` (a country profile's: England's ``practice_code`` ...).
 
     Returns
     -------
@@ -105,7 +114,7 @@ def apply_column_map(
         raise ValidationError(
             [Problem(source, None, c, f"column '{c}' appears more than once") for c in doubled]
         )
-    resolved = _resolve_columns(columns, mapping or {}, source)
+    resolved = _resolve_columns(columns, mapping or {}, source, aliases)
     by_file: dict[str, list[str]] = {}
     for canonical, found in resolved.items():
         by_file.setdefault(found, []).append(canonical)

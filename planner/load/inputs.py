@@ -18,9 +18,10 @@ import geopandas as gpd
 import pandas as pd
 
 from planner.core.choices import Choices
+from planner.core.profiles import PROFILES
 from planner.core.request import MUNICIPALITY_KEY, REGION_KEY, PlanRequest
 from planner.load.columns import apply_column_map
-from planner.load.common import Sheet
+from planner.load.common import Sheet, normalise
 from planner.load.readers import as_sheet, read_land, read_patient_counts, read_table
 from planner.load.side_files import (
     read_cannot_link,
@@ -63,7 +64,8 @@ def read_clinics(clinics: ClinicsLike, request: PlanRequest, *, source: str | No
         sheet = read_table(clinics, layer=request.layer)
     else:
         sheet = as_sheet(clinics, source)
-    sheet = apply_column_map(sheet, request.columns)
+    sheet = apply_column_map(sheet, request.columns, request.profile.aliases)
+    _hint_profile(sheet, request)
     frame = sheet.frame
     if request.patients is not None and "clinic_id" in frame.columns:
         # Without a clinic_id column, validation reports the missing column.
@@ -93,6 +95,26 @@ def read_clinics(clinics: ClinicsLike, request: PlanRequest, *, source: str | No
             f"{request.patients_per_gp:,}",
         )
     return Sheet(frame, sheet.source, sheet.first_row, sheet.columns)
+
+
+def _hint_profile(sheet: Sheet, request: PlanRequest) -> None:
+    """Say so when the file's columns are another built-in profile's (England's names)."""
+    present = {normalise(str(c)) for c in sheet.frame.columns} | {
+        normalise(str(c)) for c in sheet.columns.values()
+    }
+    for profile in PROFILES.values():
+        if profile is request.profile or not profile.aliases:
+            continue
+        theirs = {normalise(a) for names in profile.aliases.values() for a in names}
+        if len(present & theirs) >= 2:
+            log.warning(
+                "%s has the column names of %s's files (%s): plan with --profile %s for its "
+                "words, rules and columns",
+                sheet.source,
+                profile.name.title(),
+                ", ".join(sorted(present & theirs)),
+                profile.name,
+            )
 
 
 @dataclass(frozen=True)

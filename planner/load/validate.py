@@ -116,7 +116,7 @@ def decimal_mark(table: pd.DataFrame) -> str | None:
     >>> decimal_mark(pd.DataFrame({"lat": ["55,6", "55.1"], "lon": ["12,5", "12.0"]})) is None
     True
     """
-    marks = set()
+    marks: set[str] = set()
     for column in ("lat", "lon"):
         if column in table.columns:
             for value in table[column].tolist():

@@ -26,6 +26,7 @@ import shapely
 
 from planner.core.cells import restore
 from planner.core.errors import PlannerError
+from planner.core.profiles import Profile, get_profile, profile_from_mapping
 from planner.core.reasons import CODE_COLUMNS, canonical_code
 from planner.core.rules import Rules
 from planner.result.plan_result import PlanResult
@@ -159,7 +160,18 @@ def _load_plan(plan_dir: Path) -> PlanResult:
         method=str(summary.get("method", "")),
         conflicts=_read_optional_csv(plan_dir / "conflicts.csv", ["kind", "clinics", "detail"]),
         skipped=_read_optional_csv(plan_dir / "skipped.csv", SKIPPED_COLUMNS),
+        profile=_profile(summary.get("profile")),
     )
+
+
+def _profile(value: Any) -> Profile:
+    """The plan's profile from its summary: a name, a custom table, or (older plans) none."""
+    try:
+        if isinstance(value, dict):
+            return profile_from_mapping(value, "summary.json")
+        return get_profile(value)
+    except PlannerError as exc:
+        raise PlannerError(f"summary.json: the plan's profile cannot be read: {exc}") from exc
 
 
 def _read_summary(plan_dir: Path) -> dict[str, Any]:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from planner.core.config import request_toml
 from planner.core.errors import PlannerError
-from planner.core.i18n import check_lang
+from planner.core.i18n import check_lang, use_words
 from planner.core.request import OutputOptions, PlanRequest
 from planner.output.atomic import atomic_directory, pause_point
 from planner.output.read import NEIGHBOUR_SEP
@@ -134,6 +134,9 @@ def summary_dict(result: PlanResult, output: OutputOptions | None = None) -> dic
                 if key in result.metrics
             }
             | {"conflicts": len(result.conflicts), "moves": len(result.changes)},
+            "profile": result.profile.name
+            if result.profile.builtin
+            else result.profile.to_mapping(),
             "boundaries": result.metrics.get("boundaries"),
             "land": result.metrics.get("land"),
             # What the exact method proved (null for a heuristic method).
@@ -331,7 +334,10 @@ def write_outputs(
         texts["config.toml"] = request_toml(result.request, output, base=out_dir).encode()
     names = [*OUTPUT_FILES, *(["map.html"] if with_map else []), *texts]
     names = list(dict.fromkeys(names))
-    with atomic_directory(out_dir, replaces=PLAN_FILES, check=_refuse(result, overwrite)) as tmp:
+    with (
+        use_words(result.profile.words),
+        atomic_directory(out_dir, replaces=PLAN_FILES, check=_refuse(result, overwrite)) as tmp,
+    ):
         for name, content in texts.items():
             (tmp / name).write_bytes(content)
         clusters = result.clusters.to_crs("EPSG:4326")

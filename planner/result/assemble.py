@@ -194,7 +194,7 @@ def assemble(run: Run) -> PlanResult:
     )
     clusters, ids = cluster_table(
         table, territories, instance, labels, run.rules,
-        names=run.solved.names, crossings=_crossings(run),
+        names=run.solved.names, crossings=_crossings(run), funding=run.request.profile.funding,
     )  # fmt: skip
     clinics = table.copy()
     clinics["cluster_id"] = [ids[int(c)] if c >= 0 else None for c in labels]
@@ -244,6 +244,7 @@ def assemble(run: Run) -> PlanResult:
         changes=changes,
         infeasible=infeasible,
         skipped=run.skipped.reset_index(drop=True),
+        profile=run.request.profile,
     )
 
 

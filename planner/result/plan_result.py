@@ -12,6 +12,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from planner.core.profiles import DENMARK, Profile
 from planner.core.request import PlanRequest
 from planner.core.rules import Rules
 from planner.result.schema import (
@@ -73,6 +74,8 @@ class PlanResult:
     skipped
         Rows of the clinics file left out of the plan by ``skip_invalid``, one line per
         problem: ``row, clinic_id, column, reason``.
+    profile
+        The country profile: the words of map and report, the funding shown.
     infeasible
         Parts of the region without a valid cluster: ``part, clinics, patients, doctors,
         why, fixes`` (the smallest changes that would fix each).
@@ -96,6 +99,7 @@ class PlanResult:
         default_factory=lambda: pd.DataFrame(columns=INFEASIBLE_COLUMNS)
     )
     skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SKIPPED_COLUMNS))
+    profile: Profile = DENMARK
 
     def __post_init__(self) -> None:
         # Built once, complete: the plan-wide figures cannot be patched afterwards.
