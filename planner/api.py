@@ -35,10 +35,12 @@ from planner.evaluate.checks import checked
 from planner.geography.areas import with_areas
 from planner.geography.boundaries import boundary_mode, cut_between, planning_units
 from planner.geography.land import land_in
+from planner.geography.parts import part_land
 from planner.geography.territories import build_geography
 from planner.load.common import Sheet
 from planner.load.inputs import ClinicsLike, Inputs, read_clinics, read_inputs
 from planner.load.onland import off_land_problems
+from planner.load.parts import part_of
 from planner.load.skipped import no_skipped, skip_rows
 from planner.load.validate import file_rows, to_metric, validate_clinics
 from planner.result.assemble import Run, assemble
@@ -141,9 +143,13 @@ def plan(
         request = replace(request, clinics=str(clinics))
         clinics = None
     sheet, demo_land = _clinic_sheet(clinics, request, source)
+    everyone: set[str] | None = None  # planning one part: the ids of every part
+    others = None  # and where the other parts' clinics are (lon, lat)
+    if request.by is not None and request.part is not None:
+        sheet, everyone, others = part_of(sheet, request.by, request.part)
     try:
         with use_words(request.profile.words):  # reasons in the profile's words
-            return _plan(sheet, request, progress, started, demo_land)
+            return _plan(sheet, request, progress, started, demo_land, everyone, others)
     except ValidationError as exc:
         raise exc.in_file_columns(dict(sheet.columns), sheet.source) from None
 
@@ -199,9 +205,29 @@ def _validated(
     return sheet, to_metric(clean), skipped
 
 
-def _prepare(sheet: Sheet, request: PlanRequest, default_land: Any) -> _Prepared:
+def _in_part(inputs: Inputs, ids: set[str]) -> Inputs:
+    """The side inputs about one part's clinics: links and choices naming another part's
+    clinics are for that part (clusters never cross a part)."""
+    links = tuple(link for link in inputs.links if link[0] in ids and link[1] in ids)
+    across = [link for link in inputs.links if (link[0] in ids) != (link[1] in ids)]
+    if across:
+        log.warning(
+            "%d link(s) join this part to another and are not used (clusters never cross a "
+            "part): %s",
+            len(across),
+            ", ".join(f"{a}-{b}" for a, b, _ in across[:5]),
+        )
+    return replace(inputs, links=links, choices=inputs.choices.restricted(ids))
+
+
+def _prepare(
+    sheet: Sheet, request: PlanRequest, default_land: Any, everyone: set[str] | None = None
+) -> _Prepared:
     sheet, table, skipped = _validated(sheet, request)
-    inputs = read_inputs(request, set(table["clinic_id"].astype(str)))
+    ids = set(table["clinic_id"].astype(str))
+    inputs = read_inputs(request, everyone or ids)
+    if everyone is not None:
+        inputs = _in_part(inputs, ids)
     if inputs.land is None and default_land is not None:
         inputs = replace(inputs, land=default_land)
     land_m = land_in(inputs.land, table.crs)
@@ -210,7 +236,9 @@ def _prepare(sheet: Sheet, request: PlanRequest, default_land: Any) -> _Prepared
         if problems:
             sheet, table, more = _validated(sheet, request, problems)
             skipped = pd.concat([skipped, more], ignore_index=True)
-            inputs = replace(inputs, choices=read_inputs(request, set(table["clinic_id"])).choices)
+            ids = set(table["clinic_id"].astype(str))
+            again = read_inputs(request, everyone or ids)
+            inputs = replace(inputs, choices=again.choices.restricted(ids))
             land_m = land_in(inputs.land, table.crs)  # the clinics' CRS may have changed
     table = with_areas(table, inputs.municipalities, inputs.regions)
     wanted = gather_choices(
@@ -226,8 +254,10 @@ def _plan(
     progress: Progress | None,
     started: float,
     default_land: Any = None,
+    everyone: set[str] | None = None,
+    others: np.ndarray | None = None,
 ) -> PlanResult:
-    ready = _prepare(sheet, request, default_land)
+    ready = _prepare(sheet, request, default_land, everyone)
     table, wanted, rules = ready.table, ready.choices, request.rules
     bmode = boundary_mode(request.boundaries, list(table.columns))
     active = np.flatnonzero(~table["clinic_id"].isin(wanted.leaving).to_numpy())
@@ -235,9 +265,16 @@ def _plan(
         raise PlannerError("every clinic is closing: there is nothing to plan")
     sub = table.iloc[active].reset_index(drop=True)
     region = _column(sub, "region") if bmode != "none" else None
+    land, estimated = ready.land, ready.land is None
+    if others is not None:  # one part of a batch: its own share of the land
+        mine = np.column_stack([sub.geometry.x, sub.geometry.y])
+        theirs = gpd.GeoSeries(gpd.points_from_xy(others[:, 0], others[:, 1]), crs="EPSG:4326")
+        theirs = theirs.to_crs(sub.crs)
+        land, estimated = part_land(mine, np.column_stack([theirs.x, theirs.y]), ready.land)
     geo = build_geography(
-        sub, land=ready.land, links=list(ready.inputs.links), link_max_km=rules.link_max_km,
+        sub, land=land, links=list(ready.inputs.links), link_max_km=rules.link_max_km,
         areas=region, alone_from=rules.min_patients if rules.min_doctors is None else None,
+        estimated=estimated,
     )  # fmt: skip
     built = time.perf_counter()
     ids = sub["clinic_id"].astype(str).to_numpy()

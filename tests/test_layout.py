@@ -14,7 +14,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "planner"
 ORDER = (
     "core", "load", "demo", "geography", "choices", "solve", "evaluate", "result", "render",
-    "output", "api", "cli",
+    "output", "api", "batch", "cli",
 )  # fmt: skip
 RANK = {stage: i for i, stage in enumerate(ORDER)}
 

@@ -38,7 +38,7 @@ from planner.output.atomic import directory_lock
 from planner.output.write import write_outputs
 from planner.result.plan_result import PlanResult
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "plan_flags", "setup_logging"]
 
 EXIT_OK, EXIT_USAGE, EXIT_INVALID, EXIT_INCOMPLETE, EXIT_INFEASIBLE = 0, 2, 3, 4, 5
 
@@ -78,6 +78,40 @@ def _column_map(**flags: str | None) -> dict[str, str]:
 def _flag_settings(**flags: Any) -> dict[str, Any]:
     """Settings given on the command line (``None``: not given)."""
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in flags.items()}
+
+
+def setup_logging(quiet: bool) -> None:
+    logging.basicConfig(
+        level=logging.ERROR if quiet else logging.INFO,  # -q: errors only
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, show_time=False)],
+        force=True,
+    )
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
+
+
+def plan_flags(params: dict[str, Any]) -> dict[str, Any]:
+    """The settings the flags of ``planner plan`` give (``None``: not given), from its
+    parameters by name (``planner batch`` reads the same flags)."""
+    p = params
+    mapping = _column_map(
+        clinic_id=p["id_col"], name=p["name_col"], lat=p["lat_col"], lon=p["lon_col"],
+        patients=p["patients_col"], doctors=p["doctors_col"],
+        municipality=p["municipality_col"], region=p["region_col"],
+    )  # fmt: skip
+    return _flag_settings(
+        clinics=p["clinics"], out=p["out_dir"], patients=p["patients_file"], land=p["land"],
+        links=p["links"], layer=p["layer"], min_patients=p["min_patients"],
+        min_doctors=p["min_doctors"], max_patients=p["max_patients"], max_hard=p["max_hard"],
+        link_max_km=p["link_max_km"], boundaries=p["boundaries"],
+        municipalities=p["municipalities"], municipality_key=p["municipality_key"],
+        regions=p["regions"], region_key=p["region_key"], cannot_link=p["cannot_link"],
+        leaving=p["leaving"], feedback=p["choices"], current=p["current"], lock=p["lock"],
+        profile=p["profile"], mode="replan" if p["replan"] else p["mode"], seed=p["seed"],
+        time_limit=p["time_limit"], patients_per_gp=p["patients_per_gp"], method=p["method"],
+        lang=p["lang"], map=False if p["no_map"] else None, columns=mapping or None,
+        skip_invalid=p["skip_invalid"],
+    )  # fmt: skip
 
 
 @app.command("plan")
@@ -270,34 +304,8 @@ def plan_command(
     region_col: Annotated[str | None, _col("region")] = None,
 ) -> None:
     """Plan a region: read clinics, propose clusters, write files and a map."""
-    logging.basicConfig(
-        level=logging.ERROR if quiet else logging.INFO,  # -q: errors only
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False, show_time=False)],
-        force=True,
-    )
-    logging.getLogger("pyogrio").setLevel(logging.WARNING)
-    mapping = _column_map(
-        clinic_id=id_col,
-        name=name_col,
-        lat=lat_col,
-        lon=lon_col,
-        patients=patients_col,
-        doctors=doctors_col,
-        municipality=municipality_col,
-        region=region_col,
-    )
-    flags = _flag_settings(
-        clinics=clinics, out=out_dir, patients=patients_file, land=land, links=links, layer=layer,
-        min_patients=min_patients, min_doctors=min_doctors, max_patients=max_patients,
-        max_hard=max_hard, link_max_km=link_max_km, boundaries=boundaries,
-        municipalities=municipalities, municipality_key=municipality_key, regions=regions,
-        region_key=region_key, cannot_link=cannot_link, leaving=leaving, feedback=choices,
-        current=current, lock=lock, profile=profile, mode="replan" if replan else mode,
-        seed=seed, time_limit=time_limit,
-        patients_per_gp=patients_per_gp, method=method, lang=lang,
-        map=False if no_map else None, columns=mapping or None, skip_invalid=skip_invalid,
-    )  # fmt: skip
+    setup_logging(quiet)
+    flags = plan_flags(locals())
     request, output = _settle(config, flags, overwrite=overwrite)
     target = Path(output.out)
     with ExitStack() as held:
@@ -376,8 +384,9 @@ def _register_extra_commands() -> None:
     import importlib
     import importlib.util
 
-    if importlib.util.find_spec("planner.cli.review") is not None:
-        importlib.import_module("planner.cli.review").register(app)
+    for name in ("planner.cli.review", "planner.cli.batch"):
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).register(app)
 
 
 _register_extra_commands()

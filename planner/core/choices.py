@@ -102,6 +102,28 @@ class Choices:
             proposed={**self.proposed, **other.proposed},
         )
 
+    def restricted(self, ids: Iterable[str]) -> Choices:
+        """The choices about the clinics ``ids`` only (one part of a batch): a group keeps
+        its members there, a pair kept apart needs both.
+
+        >>> c = Choices(existing={"a": "K1", "z": "K9"}, cannot_link=(("a", "b"), ("a", "z")))
+        >>> r = c.restricted({"a", "b"})
+        >>> dict(r.existing), r.cannot_link
+        ({'a': 'K1'}, (('a', 'b'),))
+        """
+        keep = set(ids)
+        groups = {
+            name: tuple(i for i in members if i in keep) for name, members in self.groups.items()
+        }
+        return replace(
+            self,
+            existing={k: v for k, v in self.existing.items() if k in keep},
+            groups={name: members for name, members in groups.items() if members},
+            cannot_link=tuple(p for p in self.cannot_link if p[0] in keep and p[1] in keep),
+            leaving=frozenset(i for i in self.leaving if i in keep),
+            proposed={k: v for k, v in self.proposed.items() if k in keep},
+        )
+
     def to_dict(self) -> dict[str, object]:
         """Counts of each kind of choice (for the effective configuration)."""
         return {

@@ -140,6 +140,14 @@ class Profile:
         object.__setattr__(self, "words", _frozen({k: _frozen(v) for k, v in self.words.items()}))
         object.__setattr__(self, "aliases", _frozen(self.aliases))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Picklable: a built-in profile by name (the same object back), else plain maps.
+        if self.builtin:
+            return (get_profile, (self.name,))
+        words = {lang: dict(w) for lang, w in self.words.items()}
+        values = (self.name, dict(self.rules), self.funding, words, dict(self.aliases), self.base)
+        return (Profile, values)
+
     @property
     def builtin(self) -> bool:
         return PROFILES.get(self.name) is self

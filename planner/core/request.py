@@ -81,6 +81,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("links", "input", "links", PATH),
     Setting("patients_per_gp", "input", "patients_per_gp", WHOLE),
     Setting("layer", "input", "layer", TEXT),
+    Setting("by", "input", "by", TEXT),
+    Setting("part", "input", "part", TEXT),
     Setting("columns", "input", "columns", MAP),
     Setting("skip_invalid", "input", "skip_invalid", FLAG),
     Setting("min_patients", "rules", "min_patients", WHOLE, owner="rules"),
@@ -131,6 +133,9 @@ class PlanRequest:
     layer
         The layer of a clinics file with several (a GeoPackage); by default its only layer
         or its only point layer.
+    by, part
+        Plan only the clinics whose column ``by`` holds ``part`` (one part of a batch, see
+        :mod:`planner.batch`); choice files and links may name clinics of other parts.
     skip_invalid
         Plan without the clinic rows that fail validation instead of refusing the file;
         every row skipped is listed with its reason (``skipped.csv``), and the plan counts
@@ -169,6 +174,8 @@ class PlanRequest:
     patients_per_gp: int | None = None
     columns: Mapping[str, str] = field(default_factory=lambda: _frozen_map(None))
     layer: str | None = None
+    by: str | None = None
+    part: str | None = None
     skip_invalid: bool = False
     land: Any = None
     links: Any = None
@@ -202,12 +209,20 @@ class PlanRequest:
             )
         if self.patients_per_gp is not None and not self.patients_per_gp >= 1:
             raise PlannerError(f"patients_per_gp must be at least 1, got {self.patients_per_gp!r}")
+        if (self.by is None) != (self.part is None):
+            raise PlannerError(f"by and part go together, got by={self.by!r}, part={self.part!r}")
         unknown = sorted(set(self.columns) - set(COLUMN_KEYS))
         if unknown:
             raise PlannerError(
                 f"columns names unknown column(s) {', '.join(unknown)}; "
                 f"known: {', '.join(COLUMN_KEYS)}"
             )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Picklable (worker processes, Dask): read-only maps travel as dicts.
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["columns"] = dict(self.columns)
+        return (_request_from_fields, (values,))
 
     def with_settings(self, settings: Mapping[str, Any]) -> PlanRequest:
         """This request with flat settings (:data:`SETTINGS` names) applied.
@@ -307,6 +322,10 @@ class OutputOptions:
     def settings(self) -> dict[str, Any]:
         """The options as flat settings."""
         return {"out": str(self.out), "lang": self.lang, "map": self.map}
+
+
+def _request_from_fields(values: dict[str, Any]) -> PlanRequest:
+    return PlanRequest(**values)
 
 
 def _check_word(name: str, value: Any) -> None:

@@ -164,6 +164,7 @@ def build_geography(
     link_max_km: float = 60.0,
     areas: Sequence[str] | np.ndarray | None = None,
     alone_from: int | None = None,
+    estimated: bool = False,
 ) -> Geography:
     """Build territories and the contiguity graph of validated clinics.
 
@@ -185,6 +186,9 @@ def build_geography(
         Optional area (region) per clinic: automatic links then join each land mass only
         to a clinic of the same area, so that cutting the edges between areas later
         never strands an island that a link to another area held.
+    estimated
+        The land given was itself estimated from the clinics (one part of a batch with no
+        land map): messages speak of gaps, not water.
 
     Returns
     -------
@@ -194,7 +198,7 @@ def build_geography(
         raise PlannerError("build_geography needs clinics in a projected (metric) CRS")
     n = len(clinics)
     xy = np.column_stack([clinics.geometry.x.to_numpy(), clinics.geometry.y.to_numpy()])
-    gap = "water"
+    gap = "gap" if estimated else "water"
     if land is None:
         land = default_land(clinics.geometry)
         gap = "gap"  # the land is estimated: a link may cross open country

@@ -149,12 +149,34 @@ class Inputs:
     choices: Choices = field(default_factory=Choices)
 
 
+def _stamp(path: str | Path) -> tuple[int, int]:
+    """The file's change stamp (a missing file: the reader says so)."""
+    try:
+        info = Path(path).stat()
+    except OSError:
+        return (0, 0)
+    return (info.st_mtime_ns, info.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _land(path: str, resolved: str, *stamp: int) -> Any:
+    """Land read once per process and file version (a batch plans many parts on it);
+    messages name the path as given."""
+    return read_land(path)
+
+
+@functools.lru_cache(maxsize=8)
+def _boundaries(path: str, resolved: str, key: str, *stamp: int) -> gpd.GeoDataFrame:
+    return read_polygons(path, name_col=key)
+
+
 def _polygons(value: Any, key: str | None, default_key: str, kind: str) -> Polygons | None:
     if value is None:
         return None
     if isinstance(value, str | Path):
         key = key or default_key
-        return Polygons(read_polygons(value, name_col=key), key, str(value))
+        frame = _boundaries(str(value), str(Path(value).resolve()), key, *_stamp(value))
+        return Polygons(frame.copy(), key, str(value))
     return Polygons(value, key, f"{kind} boundaries")
 
 
@@ -180,7 +202,7 @@ def read_inputs(request: PlanRequest, known: set[str]) -> Inputs:
     """
     land = request.land
     if isinstance(land, str | Path):
-        land = read_land(land)
+        land = _land(str(land), str(Path(land).resolve()), *_stamp(land))
     wanted = Choices()
     id_col = request.columns.get("clinic_id")  # the clinic file's own name for the id
     for path, reader in (
