@@ -50,8 +50,9 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None or value != value else str(value))
 
 
-def _href(path: str | None) -> str | None:
-    return quote(path) if path else None
+def _href(path: Any) -> str | None:
+    """A relative link, or None for a row without one (a failed or pending part)."""
+    return quote(path) if isinstance(path, str) and path else None
 
 
 def _spark(
@@ -120,7 +121,10 @@ def _comparison(batch: Batch, frame: pd.DataFrame) -> str:
         spark = ""
         if charts:
             got = rows[rows["status"].isin(["planned", "incomplete"])]
-            pts = sorted((thresholds[s], got.loc[s]) for s in got.index if s in thresholds)
+            pts = sorted(
+                ((float(thresholds[s]), got.loc[s]) for s in got.index if s in thresholds),
+                key=lambda p: p[0],
+            )
             counts = [(x, float(r["clusters"])) for x, r in pts]
             km = [(x, float(r["mean_gp_km"])) for x, r in pts]
             first = _spark(counts, f"{part}: clusters against the threshold")
@@ -152,7 +156,7 @@ def _overview(batch: Batch, frame: pd.DataFrame) -> str:
     first = batch.scenarios[0].name
     parts = []
     for row in frame[frame["scenario"] == first].itertuples():
-        if not row.folder:
+        if not isinstance(row.folder, str) or not row.folder:
             continue
         path = batch.root / row.folder / "clusters.geojson"
         if path.is_file():

@@ -183,7 +183,7 @@ def _dask_results(tasks: Sequence[Task], scheduler: str) -> Iterator[Outcome]:
             "--scheduler needs dask.distributed: pip install 'dask[distributed]'"
         ) from exc
     try:
-        client = Client(scheduler, timeout="20s")
+        client = Client(scheduler)  # waits distributed.comm.timeouts.connect (dask config)
     except (OSError, TimeoutError) as exc:
         raise PlannerError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
     try:

@@ -16,6 +16,9 @@ import pandas as pd
 from planner.core.i18n import check_lang, fmt_int, fmt_num, label, link_key, status_label
 from planner.core.reasons import localise_result
 from planner.evaluate.compare import PlanDiff
+from planner.output.charts import bound_chart, distance_chart, size_chart
+from planner.output.pictures import cluster_pictures
+from planner.output.svg import word
 from planner.result.plan_result import PlanResult
 from planner.result.schema import crossing_flags
 
@@ -38,8 +41,33 @@ tfoot td { font-weight: 600; border-top: 2px solid #999; }
 .bad { color: #b00020; font-weight: 600; }
 table.totals { width: auto; } table.totals td:first-child { padding-right: 2em; }
 .hint { color: #666; font-size: .9em; }
+.duo { display: flex; flex-wrap: wrap; gap: 1em 3em; align-items: flex-start; }
+.duo svg.bound { flex: 1 1 360px; }
+svg.chart { display: block; width: 100%; height: auto; max-width: 100%; margin: .8em 0; }
+svg.bound { max-width: 560px; margin: 0; }
+svg text { font: 12px system-ui, sans-serif; fill: #333; }
+svg .ttl { font-size: 14px; font-weight: 600; } svg .tk { fill: #555; } svg .nm { font-size: 11px; }
+svg .grid { stroke: #e8e8e8; } svg .axis { stroke: #666; }
+svg .ref line { stroke: #222; stroke-width: 1.5; stroke-dasharray: 6 4; }
+svg .ref text { font-weight: 600; } svg .ceiling line { stroke: #e08214; }
+.pics { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 10px; }
+figure.pic { margin: 0; border: 1px solid #ddd; padding: 4px; break-inside: avoid; }
+figure.pic figcaption { font-size: .85em; overflow-wrap: anywhere; padding: 2px 2px 0; }
+svg.pic { display: block; width: 100%; height: auto; background: #fafcff; }
+svg.pic .nb { fill: #ececec; stroke: #b8b8b8; stroke-width: .6; fill-rule: evenodd; }
+svg.pic .me { fill-opacity: .45; stroke: #333; stroke-width: 1.2; fill-rule: evenodd;
+  stroke-linejoin: round; }
+svg.pic .cl { fill: none; stroke: #222; stroke-width: 4; stroke-linecap: round; }
+svg.pic .mt { fill: #fff; stroke: #222; stroke-width: 1.6; }
+svg.pic .id { font-size: 13px; font-weight: 700; }
+svg.pic .nbid { font-size: 9px; fill: #777; text-anchor: middle; }
+svg.pic .id, svg.pic .nbid, svg.pic .sb text { paint-order: stroke; stroke: #fff; stroke-width: 3px;
+  stroke-linejoin: round; }
+svg.pic .sb path { fill: none; stroke: #333; }
+svg.pic .sb text { font-size: 9px; text-anchor: middle; }
+.legend { color: #555; font-size: .9em; }
 @media print { .hint, a.map { display: none; } body { margin: 0; max-width: none; }
-  table.sortable th { background: none; } tr { break-inside: avoid; } }
+  table.sortable th { background: none; } tr, svg.chart { break-inside: avoid; } }
 """
 
 _SORT_JS = """
@@ -201,15 +229,36 @@ def report_html(result: PlanResult, *, lang: str = "en", map_file: str | None = 
     body = [
         f'<p class="meta">{meta}{link if map_file else ""}</p>',
         f"<h2>{_esc(label('report_totals', lang))}</h2>",
-        _totals(result, lang),
+        f'<div class="duo">{_totals(result, lang)}{_bound(result, lang)}</div>',
+        _charts(clusters, result, lang),
         f"<h2>{_esc(label('report_clusters', lang))}</h2>",
         f'<p class="hint">{_esc(label("report_sort_hint", lang))}</p>',
         table_html(clusters, cols, lang, totals=totals),
+        cluster_pictures(result, lang),
         f"<h2>{_esc(label('report_left_out', lang))}</h2>",
         left if len(result.unassigned) else f"<p>{_esc(label('report_left_out_none', lang))}</p>",
         _conflicts(result, lang),
     ]
     return _page(label("report_title", lang), "\n".join(body), lang)
+
+
+def _bound(result: PlanResult, lang: str) -> str:
+    """The count of clusters against the most possible (empty when no bound is known)."""
+    m = result.metrics
+    bound = m.get("upper_bound_tight", m.get("upper_bound_parts"))
+    if bound is None or (not bound and not len(result.clusters)):
+        return ""
+    return bound_chart(len(result.clusters), float(bound), lang)
+
+
+def _charts(clusters: pd.DataFrame, result: PlanResult, lang: str) -> str:
+    """Patients per cluster against the rules, distances to the meeting clinic."""
+    if clusters.empty:
+        return ""
+    charts = [f"<h2>{_esc(word('charts', lang))}</h2>", size_chart(clusters, result.rules, lang)]
+    if "farthest_km" in clusters.columns:
+        charts.append(distance_chart(clusters, lang))
+    return "\n".join(charts)
 
 
 def _cluster_columns(clusters: pd.DataFrame, lang: str) -> list[Column]:

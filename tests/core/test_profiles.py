@@ -83,7 +83,7 @@ def test_a_custom_profile_from_the_config_round_trips(tmp_path: Path) -> None:
     path = tmp_path / "region.toml"
     path.write_text(
         '[profile]\nname = "norway"\nbase = "denmark"\nmin_patients = 25000\n'
-        'funding = { per_patient = 5.0, minimum = 150000, per_gp_startup = 0, '
+        "funding = { per_patient = 5.0, minimum = 150000, per_gp_startup = 0, "
         'currency = "NOK", symbol = ["NOK", "kr."] }\n'
         '[profile.words.en]\nCluster = "Legeklynge"\n',
         encoding="utf-8",

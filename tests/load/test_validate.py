@@ -14,8 +14,8 @@ from shapely.geometry import Point
 
 from planner.core.errors import PlannerError, ValidationError
 from planner.core.request import PlanRequest
-from planner.load.inputs import read_clinics
 from planner.load.common import Sheet
+from planner.load.inputs import read_clinics
 from planner.load.readers import apply_column_map, read_table
 from planner.load.validate import COLUMN_FLAGS, MOST, to_metric, validate_clinics
 
