@@ -158,6 +158,31 @@ LABELS: dict[str, tuple[str, str]] = {
         "Links across gaps (land estimated from the clinics)",
         "Forbindelser over afstande (land skønnet ud fra praksisserne)",
     ),
+    # Report charts and cluster pictures
+    "chart_charts": ("Charts", "Diagrammer"),
+    "chart_sizes_title": ("Patients per cluster", "Patienter pr. klynge"),
+    "chart_sizes_x": ("Clusters, largest first ({n})", "Klynger, største først ({n})"),
+    "chart_floor": ("Minimum {v}", "Mindst {v}"),
+    "chart_ceiling": ("Maximum {v}", "Højst {v}"),
+    "chart_below": ("Below the minimum", "Under minimum"),
+    "chart_above": ("Above the maximum", "Over maksimum"),
+    "chart_bound_title": (
+        "Clusters in the plan against the most possible",
+        "Klynger i planen mod det størst mulige antal",
+    ),
+    "chart_bound_plan": (
+        "This plan: {n} ({share} of the most possible)",
+        "Denne plan: {n} ({share} af det mulige)",
+    ),
+    "chart_bound_line": ("Most possible: {n}", "Størst muligt: {n}"),
+    "chart_distance_title": ("Distance to the meeting clinic", "Afstand til mødepraksis"),
+    "chart_distance_x": ("Clusters, farthest first ({n})", "Klynger, længst væk først ({n})"),
+    "chart_pictures": ("Each cluster's area", "Hver klynges område"),
+    "chart_pictures_hint": (
+        "Dots: the cluster's clinics; ring: the meeting clinic; grey: neighbouring clusters.",
+        "Prikker: klyngens praksisser; ring: mødepraksis; gråt: naboklynger.",
+    ),
+    "chart_picture_caption": ("{p} patients · {c} clinics", "{p} patienter · {c} praksisser"),
     # Diff
     "diff_title": ("Comparison of two plans", "Sammenligning af to planer"),
     "diff_moves": ("Clinics that move", "Praksisser der flytter"),

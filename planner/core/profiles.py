@@ -182,7 +182,7 @@ _EN_ENGLAND = {
 _DA_ENGLAND = {
     "Klynge": "PCN", "klynge": "PCN", "Klynger": "PCN'er", "klynger": "PCN'er",
     "Klyngen": "PCN'en", "klyngen": "PCN'en", "klyngens": "PCN'ens", "klyngerne": "PCN'erne",
-    "Ydernummer": "Praksiskode",
+    "Ydernummer": "Praksiskode", "naboklynger": "nabo-PCN'er", "naboklynge": "nabo-PCN",
     "Kommune": "CCG-område", "kommune": "CCG-område", "Kommuner": "CCG-områder",
     "kommuner": "CCG-områder", "kommunegrænsen": "CCG-grænsen", "kommunegrænser": "CCG-grænser",
     "kommunegrænserne": "CCG-grænserne", "Region": "ICS", "region": "ICS",

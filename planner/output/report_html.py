@@ -96,7 +96,8 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 });
 """
 
-#: A table column: (heading, field, kind) with kind "text", "int", "km", "kr" or "status".
+#: A table column: (heading, field, kind) with kind "text", "int", "km", "status" or
+#: "money:<symbol>" (an amount in the profile's currency).
 Column = tuple[str, str, str]
 
 
@@ -115,8 +116,8 @@ def _cell(value: Any, kind: str, lang: str) -> str:
         return f'<td{cls} data-v="{_esc(value)}">{shown}</td>'
     number = float(value) if value is not None and not pd.isna(value) else 0.0
     shown = fmt_num(number, lang) if kind == "km" else fmt_int(number, lang)
-    if kind == "kr":
-        shown += f" {label('kr', lang)}"
+    if kind.startswith("money:"):
+        shown += f" {html.escape(kind[6:])}"
     cls = "num bad" if kind == "signed" and number < 0 else "num"
     if kind == "signed" and number > 0:
         shown = "+" + shown
@@ -178,8 +179,12 @@ def _totals(result: PlanResult, lang: str) -> str:
     ]
     if result.rules.max_patients is not None:
         rows.append((label("report_max", lang), fmt_int(result.rules.max_patients, lang)))
-    budget = float(result.clusters["budget_dkk"].sum()) if len(result.clusters) else 0.0
-    rows.append((label("budget", lang), f"{fmt_int(budget, lang)} {label('kr', lang)}"))
+    funding = result.profile.funding
+    if funding is not None:  # England's profile has none: no money anywhere
+        column = funding.columns[0]
+        known = len(result.clusters) and column in result.clusters.columns
+        budget = float(result.clusters[column].sum()) if known else 0.0
+        rows.append((label("budget", lang), f"{fmt_int(budget, lang)} {_symbol(result, lang)}"))
     cells = "".join(f"<tr><td>{_esc(k)}</td><td class=num>{v}</td></tr>" for k, v in rows)
     return f'<table class="totals">{cells}</table>'
 
@@ -207,8 +212,9 @@ def report_html(result: PlanResult, *, lang: str = "en", map_file: str | None = 
     crossings = crossing_flags(clusters)
     if (crossings != "").any():
         clusters["crossing_note"] = crossings
-    cols = _cluster_columns(clusters, lang)
-    sums = ("patients", "doctors", "clinics", "budget_dkk", "startup_dkk")
+    cols = _cluster_columns(clusters, lang, result)
+    money = result.profile.funding.columns if result.profile.funding else ()
+    sums = [k for k in ("patients", "doctors", "clinics", *money) if k in clusters.columns]
     totals = {k: clusters[k].sum() for k in sums} if len(clusters) else None
     left = table_html(
         result.unassigned,
@@ -261,16 +267,26 @@ def _charts(clusters: pd.DataFrame, result: PlanResult, lang: str) -> str:
     return "\n".join(charts)
 
 
-def _cluster_columns(clusters: pd.DataFrame, lang: str) -> list[Column]:
-    """The cluster table's columns; regions and crossings only where there are some."""
+def _symbol(result: PlanResult, lang: str) -> str:
+    funding = result.profile.funding
+    return "" if funding is None else funding.symbol[0 if lang == "en" else 1]
+
+
+def _cluster_columns(clusters: pd.DataFrame, lang: str, result: PlanResult) -> list[Column]:
+    """The cluster table's columns; regions, crossings and money only where there are
+    some (money in the profile's currency, none without a funding rule)."""
+    funding = result.profile.funding
+    money = [c for c in (funding.columns if funding else ()) if c in clusters.columns]
     cols: list[Column] = [
         (label("cluster", lang), "cluster_id", "text"),
         (label("patients", lang), "patients", "int"),
         (label("gps", lang), "doctors", "int"),
         (label("clinics", lang), "clinics", "int"),
         (label("municipalities", lang), "municipalities", "text"),
-        (label("budget", lang), "budget_dkk", "kr"),
-        (label("startup", lang), "startup_dkk", "kr"),
+        *(
+            (label(key, lang), column, f"money:{_symbol(result, lang)}")
+            for key, column in zip(("budget", "startup"), money, strict=False)
+        ),
         (label("meeting_clinic", lang), "meeting_clinic", "text"),
         (label("coordinator", lang), "coordinator_clinic", "text"),
         (label("farthest", lang) + f" ({label('km', lang)})", "farthest_km", "km"),

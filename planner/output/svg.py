@@ -14,10 +14,9 @@ from typing import Any
 import numpy as np
 import shapely
 
-from planner.core.i18n import check_lang
+from planner.core.i18n import label
 
 __all__ = [
-    "WORDS",
     "bars_of",
     "esc",
     "geometry_path",
@@ -28,44 +27,15 @@ __all__ = [
     "word",
 ]
 
-#: The report's words for its charts and pictures: key -> (English, Danish).  (They belong
-#: in :data:`planner.core.i18n.LABELS`; kept here until that table takes them.)
-WORDS: dict[str, tuple[str, str]] = {
-    "charts": ("Charts", "Diagrammer"),
-    "sizes_title": ("Patients per cluster", "Patienter pr. klynge"),
-    "sizes_x": ("Clusters, largest first ({n})", "Klynger, største først ({n})"),
-    "floor": ("Minimum {v}", "Mindst {v}"),
-    "ceiling": ("Maximum {v}", "Højst {v}"),
-    "below": ("Below the minimum", "Under minimum"),
-    "above": ("Above the maximum", "Over maksimum"),
-    "bound_title": (
-        "Clusters in the plan against the most possible",
-        "Klynger i planen mod det størst mulige antal",
-    ),
-    "bound_plan": (
-        "This plan: {n} ({share} of the most possible)",
-        "Denne plan: {n} ({share} af det mulige)",
-    ),
-    "bound_line": ("Most possible: {n}", "Størst muligt: {n}"),
-    "distance_title": ("Distance to the meeting clinic", "Afstand til mødepraksis"),
-    "distance_x": ("Clusters, farthest first ({n})", "Klynger, længst væk først ({n})"),
-    "pictures": ("Each cluster's area", "Hver klynges område"),
-    "pictures_hint": (
-        "Dots: the cluster's clinics; ring: the meeting clinic; grey: neighbouring clusters.",
-        "Prikker: klyngens praksisser; ring: mødepraksis; gråt: naboklynger.",
-    ),
-    "picture_caption": ("{p} patients · {c} clinics", "{p} patienter · {c} praksisser"),
-}
-
 
 def word(key: str, lang: str, **fields: Any) -> str:
-    """The word ``key`` in ``lang`` with ``{name}`` fields filled in (not escaped).
+    """The chart word ``key`` (``chart_<key>`` of :data:`planner.core.i18n.LABELS`) in
+    ``lang``, in the profile's words, with ``{name}`` fields filled in (not escaped).
 
     >>> word("floor", "da", v="30.000")
     'Mindst 30.000'
     """
-    text = WORDS[key][0 if check_lang(lang) == "en" else 1]
-    return text.format(**fields) if fields else text
+    return label(f"chart_{key}", lang, **fields)
 
 
 def esc(value: Any) -> str:
