@@ -12,14 +12,13 @@ import logging
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
-from planner.cli.plan import check_out, print_summary, run_plan, say
 from planner.core.choices import LOCK_MODES
 from planner.core.config import load_config, merge_settings
 from planner.core.errors import InfeasibleError, PlannerError, ValidationError
@@ -34,9 +33,9 @@ from planner.core.request import (
     OutputOptions,
     PlanRequest,
 )
-from planner.output.atomic import directory_lock
-from planner.output.write import write_outputs
-from planner.result.plan_result import PlanResult
+
+if TYPE_CHECKING:
+    from planner.result.plan_result import PlanResult
 
 __all__ = ["app", "main", "plan_flags", "setup_logging"]
 
@@ -306,6 +305,10 @@ def plan_command(
     """Plan a region: read clinics, propose clusters, write files and a map."""
     setup_logging(quiet)
     flags = plan_flags(locals())
+    from planner.cli.plan import print_summary
+    from planner.output.atomic import directory_lock
+    from planner.output.write import write_outputs
+
     request, output = _settle(config, flags, overwrite=overwrite)
     target = Path(output.out)
     with ExitStack() as held:
@@ -332,7 +335,7 @@ def plan_command(
 
 def _fail(title: str, message: str, code: int) -> NoReturn:
     err.print(f"[bold red]{title}[/]")
-    say(message)
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -340,6 +343,8 @@ def _settle(
     config: Path | None, flags: dict[str, Any], *, overwrite: bool = False
 ) -> tuple[PlanRequest, OutputOptions]:
     """The request and output options: defaults, then the file, then flags; exit 2 if bad."""
+    from planner.cli.plan import check_out
+
     try:
         from_file = load_config(config) if config is not None else {}
         settings = merge_settings(from_file, flags)
@@ -355,6 +360,8 @@ def _settle(
 
 def _plan_or_exit(request: PlanRequest, quiet: bool) -> PlanResult:
     """Read the inputs and plan; exit 3 when an input is bad."""
+    from planner.cli.plan import run_plan
+
     try:
         return run_plan(request, quiet)
     except ValidationError as exc:

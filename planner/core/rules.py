@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from planner.core.errors import PlannerError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "BUDGET_MIN_PER_CLUSTER_DKK",
@@ -129,10 +130,13 @@ class Rules:
         """Per entry, whether a cluster of these totals meets the size rule and any hard
         ceiling (:meth:`big_enough` and not :meth:`too_big`, for arrays).
 
+        >>> import numpy as np
         >>> Rules(max_patients=40_000, max_hard=True).valid_sizes(
         ...     np.array([25_000, 35_000, 45_000]), np.array([0, 0, 0])).tolist()
         [False, True, False]
         """
+        import numpy as np  # here, so that the command line's --help need not load numpy
+
         ok = patients >= self.min_patients
         if self.min_doctors is not None:
             ok |= doctors >= self.min_doctors

@@ -44,3 +44,18 @@ def test_a_hard_ceiling_no_plan_meets_exits_5_naming_real_clinics(tmp_path) -> N
     clinics = set(pd.read_csv("data/demo_clinics.csv", dtype=str)["clinic_id"])
     assert named and named <= clinics
     assert not out.exists()  # nothing written
+
+
+def test_the_command_line_loads_no_geography_stack_for_help() -> None:
+    """``planner --help`` stays quick: geopandas, shapely, folium and OR-Tools load only
+    when a command needs them (the time itself is measured in bench, not here)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from planner.cli.app import app; "
+        "print(sorted(m for m in ('geopandas', 'shapely', 'folium', 'ortools', 'pandas', "
+        "'numpy', 'distributed') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
