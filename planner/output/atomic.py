@@ -2,10 +2,9 @@
 
 Files
 -----
-Every file helper writes to a temporary file in the destination's own directory (so the
-final :func:`os.replace` is a rename on one file system, atomic on POSIX and Windows),
-flushes and fsyncs it, then replaces the destination.  On any error the temporary file is
-removed and the destination is left as it was.
+The file helpers (:func:`atomic_write_bytes`, :func:`atomic_write_text`,
+:func:`write_geodataframe_atomic`) live in :mod:`planner.output.files`: a temporary file
+beside the destination, fsynced, then renamed over it.
 
 Folders
 -------
@@ -51,7 +50,9 @@ first rename of step 5), entirely the new one (after the second), or, between th
 missing with the complete old folder beside it, which the next run's step 2 puts back.
 Leftover ``new``, ``old`` and ``del`` folders are removed by the next run on the same
 target.  When the block raises, or anything fails before the switch, the new folder is
-removed and ``N`` is not touched.  A target that is a file, or that is the working
+removed and ``N`` is not touched; a failed write (``ENOSPC``, or GDAL's error on a full
+disk) is raised as an :class:`OSError` "cannot write <file in N>: disk full"
+(:func:`planner.output.space.write_error`).  A target that is a file, or that is the working
 directory or holds it (it cannot be renamed away safely), is refused.  The folder protocol
 relies on POSIX ``rename`` of directories and ``flock`` (Linux, macOS).
 
@@ -81,9 +82,11 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-import geopandas as gpd
-
 from planner.core.errors import PlannerError
+from planner.output.files import atomic_write_bytes, atomic_write_text, write_geodataframe_atomic
+from planner.output.files import fsync_dir as _fsync_dir
+from planner.output.files import fsync_file as _fsync_file
+from planner.output.space import write_error
 
 if sys.platform == "win32":  # pragma: no cover - the folder protocol is POSIX's
     import msvcrt
@@ -118,93 +121,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
-_SIDECARS = ("-journal", "-wal", "-shm")
-
-
-def _temp_path(path: Path) -> Path:
-    """A fresh name beside ``path`` that keeps its suffix (drivers look at it)."""
-    return path.with_name(f".{path.stem}.{secrets.token_hex(6)}.tmp{path.suffix}")
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make a rename in ``path`` durable; a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _keep_mode(tmp: Path, path: Path) -> None:
-    """Give the new file the mode of the file it replaces, if any."""
-    with suppress(FileNotFoundError):
-        os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
-
-
-def _remove(*paths: Path) -> None:
-    for p in paths:
-        with suppress(FileNotFoundError):
-            p.unlink()
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically.
-
-    Parameters
-    ----------
-    path
-        Destination; its directory is created when missing.  An existing file is replaced
-        (keeping its permission bits) only once the new content is safely on disk.
-    data
-        The bytes to write.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_path(path)
-    # os.open with 0o666 lets the umask decide the mode, as for an ordinary new file.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        _keep_mode(tmp, path)
-        os.replace(tmp, path)
-    except BaseException:
-        _remove(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> None:
-    """Write ``text`` to ``path`` atomically (no newline translation).
-
-    Parameters
-    ----------
-    path
-        Destination, as for :func:`atomic_write_bytes`.
-    text
-        The text to write; ``"\\n"`` is written as is on every platform.
-    encoding
-        Text encoding.
-    """
-    atomic_write_bytes(path, text.encode(encoding))
-
 
 # --- whole folders: the protocol of the module docstring -----------------------------------
 
@@ -344,8 +260,9 @@ def _take(lock: Path, shown: str | Path) -> int:
             os.close(fd)
             raise
         if here is not None and (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino):
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
+            with suppress(OSError):  # the pid is for people: a full disk must not stop the lock
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
             return fd
         os.close(fd)  # the run that held it removed the file meanwhile: lock the new one
     raise _busy(shown, lock)
@@ -380,8 +297,11 @@ def directory_lock(final_dir: str | Path) -> Iterator[Path]:
         return
     if owner is not None:
         raise _busy(final_dir, lock)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd = _take(lock, final_dir)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd = _take(lock, final_dir)
+    except OSError as exc:  # a full disk, a folder that cannot be written
+        raise write_error(exc, lock, final, writing=False) or exc from exc
     with _held_guard:
         _held[lock] = me
     try:
@@ -486,11 +406,13 @@ def atomic_directory(
         if check is not None:
             check(final)
         new = _hidden(final, "new")
-        os.mkdir(new)
+        writing = True
         try:
+            os.mkdir(new)
             if final.is_dir():
                 os.chmod(new, stat.S_IMODE(final.stat().st_mode))
             yield new
+            writing = False
             pause_point("written")
             written = {entry.name for entry in new.iterdir()}
             if final.is_dir():
@@ -502,49 +424,9 @@ def atomic_directory(
                     logger.info("kept in %s what this run does not write: %s", final, kept)
             _fsync_tree(new, written)
             _switch(final, new)
-        except BaseException:
+        except BaseException as exc:
+            failed = write_error(exc, new, final, writing=writing)  # before the files go
             _discard(new, final)
-            raise
-
-
-def write_geodataframe_atomic(
-    gdf: gpd.GeoDataFrame, path: str | Path, driver: str | None = None
-) -> None:
-    """Write a GeoDataFrame to a file atomically.
-
-    Parameters
-    ----------
-    gdf
-        The data to write.  Not modified.
-    path
-        Destination.  For a GeoPackage the layer is named after the file's stem.
-    driver
-        OGR driver; by default from the suffix: ``.gpkg`` GPKG, ``.geojson``/``.json``
-        GeoJSON.
-
-    Raises
-    ------
-    PlannerError
-        No driver was given and the suffix is not one of the above.
-    """
-    path = Path(path)
-    if driver is None:
-        driver = _DRIVERS.get(path.suffix.lower())
-        if driver is None:
-            raise PlannerError(
-                f"cannot tell the file format of {path}; use one of "
-                f"{', '.join(sorted(_DRIVERS))} or name a driver"
-            )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_path(path)
-    sidecars = [tmp.with_name(tmp.name + s) for s in _SIDECARS]
-    try:
-        kwargs = {"layer": path.stem} if driver.upper() == "GPKG" else {}
-        gdf.to_file(tmp, driver=driver, engine="pyogrio", **kwargs)
-        _fsync_file(tmp)
-        _keep_mode(tmp, path)
-        os.replace(tmp, path)
-    except BaseException:
-        _remove(tmp, *sidecars)
-        raise
-    _fsync_dir(path.parent)
+            if failed is None:
+                raise
+            raise failed from exc
