@@ -178,7 +178,14 @@ def _literal_in(page: str, text: str) -> bool:
     }
     forms |= {html.escape(f) for f in list(forms)}
     forms |= {f.replace("</", "<\\/") for f in list(forms)}
+    forms |= {_u_escaped(f) for f in list(forms)}  # the map's payload (elements.page_json)
     return any(f in page for f in forms)
+
+
+def _u_escaped(text: str) -> str:
+    for char in "<>&'\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
 
 
 def test_both_runs_plan_and_evaluate_nothing(hostile):
@@ -296,6 +303,10 @@ window.addEventListener("load", function () {
         });
     });
     var api = window.plannerReviewApi, hits = [];
+    // The map builds its tooltips and popups when they open: every one of them, too.
+    ((api && api.contents && api.contents()) || []).forEach(function (item) {
+      var d = document.createElement("div"); d.innerHTML = item.html; box.appendChild(d); n += 1;
+    });
     if (api) {
       CLINICS.forEach(function (c) {
         hits.push(api.search(c.name.slice(0, 12)).length);

@@ -78,11 +78,14 @@ def render_command(
     with use_words(result.profile.words):
         fmap = render_map(result, tiles=None if no_tiles else tiles, lang=lang)
         page = report_html(result, lang=lang, map_file=target.name) if report else ""
-    atomic_write_text(target, fmap.get_root().render())
-    out.print(f"wrote {escape(str(target))}")
-    if report:
-        atomic_write_text(target.with_name("report.html"), page)
-        out.print(f"wrote {escape(str(target.with_name('report.html')))}")
+    try:
+        atomic_write_text(target, fmap.get_root().render())
+        out.print(f"wrote {escape(str(target))}")
+        if report:
+            atomic_write_text(target.with_name("report.html"), page)
+            out.print(f"wrote {escape(str(target.with_name('report.html')))}")
+    except OSError as exc:  # a full disk, or --out below a file
+        _fail(exc, "Cannot write the map:", EXIT_USAGE)
 
 
 def diff_command(

@@ -6,6 +6,7 @@ Only the clinic id and group columns are read, in chunks; nothing patient-level 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -160,6 +161,11 @@ def read_patient_counts(
         id_col, grp_col = _patient_columns(path, fmt, clinic_id_col, group_col, source)
     except pd.errors.EmptyDataError as exc:
         raise fail(source, "the file is empty") from exc
+    except pd.errors.ParserError as exc:  # pandas names rows (from 0), never a cell's value
+        found = re.search(r"row (\d+)", str(exc))
+        where = f"row {int(found.group(1)) + 1}: " if found else ""
+        what = "a quote opens a cell that is never closed" if "EOF" in str(exc) else str(exc)
+        raise fail(source, f"{where}{what} (check the quotes from this row on)") from exc
     known = None if valid_ids is None else {str(v).strip() for v in valid_ids}
     totals: dict[str, int] = {}
     log = _ProblemLog(source)

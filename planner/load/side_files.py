@@ -175,5 +175,16 @@ def read_current(
     if problems:
         raise ValidationError(problems)
     clusters = [restore(c) for c in table[col_cluster].astype(str).str.strip().tolist()]
-    existing = {i: c for i, c in zip(ids, clusters, strict=True) if c not in ("", "nan")}
+    existing: dict[str, str] = {}
+    first_row: dict[str, int] = {}
+    for row, (i, c) in enumerate(zip(ids, clusters, strict=True), start=sheet.first_row):
+        if i in first_row:  # listed twice: in two clusters, or the same one twice
+            twice = f"clinic '{i}' is listed twice (rows {first_row[i]} and {row}); list it once"
+            problems.append(Problem(source, row, col_id, twice))
+            continue
+        first_row[i] = row
+        if c not in ("", "nan"):
+            existing[i] = c
+    if problems:
+        raise ValidationError(problems)
     return Choices(existing=existing)

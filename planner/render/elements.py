@@ -7,7 +7,7 @@ parsed *again* as a Jinja template when the page is rendered: a clinic named
 would run code.  Here no data is ever part of a template's source:
 
 - templates are constants of the package, compiled with autoescaping on; data reaches
-  them only through their context, as JSON (``tojson``, or :func:`js_string`);
+  them only through their context, as JSON (``tojson``, or :func:`page_json`);
 - :class:`SafeMacro` renders a macro once and places its output in the page as
   :class:`Raw` text, never parsed again;
 - the map uses only the safe subclasses below (:func:`assert_safe` checks a whole map).
@@ -23,26 +23,22 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Environment, Template
 from markupsafe import Markup
 
+from planner.render.draw import DRAW_JS
 from planner.render.script import REVIEW_CSS, REVIEW_JS
 
 __all__ = [
-    "CircleMarker",
     "ErrorCatcher",
     "FeatureGroup",
     "FitBounds",
-    "GeoJson",
     "LayerControl",
     "Map",
-    "PolyLine",
-    "Pop",
     "Raw",
     "ReviewControls",
     "SafeMacro",
     "TileLayer",
-    "Tip",
     "UnsafeElementError",
     "assert_safe",
-    "js_string",
+    "page_json",
 ]
 
 #: The one environment of the package's own templates: autoescaping on.
@@ -54,17 +50,21 @@ def constant_template(source: str) -> Template:
     return _ENV.from_string(source)
 
 
-def js_string(text: str) -> str:
-    """``text`` as a JavaScript string literal that is safe inside ``<script>``.
+def page_json(value: Any) -> str:
+    """``value`` as compact JSON that is safe anywhere in a page's ``<script>``.
 
-    Plain JSON keeps letters such as æøå as they are (a third of the size of ``\\u``
-    escapes); only the sequences that could end the script element are broken up.
+    ``<``, ``>``, ``&`` and ``'`` are written as ``\\u`` escapes, so no text from the data
+    can end the script, open a comment, an element or an attribute; the line and
+    paragraph separators too.  Letters such as æøå stay as they are (UTF-8), and no
+    spaces are written: the map's payload is most of the page.
 
-    >>> js_string('Læge "A" </script>')
-    '"Læge \\\\"A\\\\" <\\\\/script>"'
+    >>> print(page_json({"name": "</script><b>'Ø'&", "n": [1, 2]}))
+    {"name":"\\u003c/script\\u003e\\u003cb\\u003e\\u0027Ø\\u0027\\u0026","n":[1,2]}
     """
-    literal = json.dumps(text, ensure_ascii=False)
-    return literal.replace("</", "<\\/").replace("<!--", "<\\!--")
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char in "<>&'\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
 
 
 class Raw(Element):
@@ -113,19 +113,6 @@ class FeatureGroup(folium.FeatureGroup, SafeMacro):
     """``folium.FeatureGroup``, rendered safely."""
 
 
-class GeoJson(folium.GeoJson, SafeMacro):
-    """``folium.GeoJson``, rendered safely (its properties are data)."""
-
-
-# folium's Marker.render takes no keywords; SafeMacro.render passes them on (a stub clash).
-class CircleMarker(folium.CircleMarker, SafeMacro):  # type: ignore[misc]
-    """``folium.CircleMarker``, rendered safely."""
-
-
-class PolyLine(folium.PolyLine, SafeMacro):
-    """``folium.PolyLine``, rendered safely."""
-
-
 class TileLayer(folium.TileLayer, SafeMacro):
     """``folium.TileLayer``, rendered safely."""
 
@@ -160,49 +147,10 @@ def assert_safe(root: Element) -> None:
             raise UnsafeElementError(f"{type(element).__name__} would render text as a template")
 
 
-class Tip(SafeMacro):
-    """A tooltip bound to its parent layer, content given as HTML."""
-
-    _template = constant_template(
-        """
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.bindTooltip({{ this.literal }},
-                {"sticky": {{ this.sticky|tojson }}});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, text: str, *, sticky: bool = True) -> None:
-        super().__init__()
-        self._name = "Tip"
-        self.text = text
-        self.literal = Markup(js_string(text))  # script-safe JSON, see js_string
-        self.sticky = sticky
-
-
-class Pop(SafeMacro):
-    """A popup bound to its parent layer, content given as HTML (no jQuery)."""
-
-    _template = constant_template(
-        """
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.bindPopup({{ this.literal }},
-                {"maxWidth": {{ this.max_width|tojson }}});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, text: str, *, max_width: int = 360) -> None:
-        super().__init__()
-        self._name = "Pop"
-        self.text = text
-        self.literal = Markup(js_string(text))  # script-safe JSON, see js_string
-        self.max_width = max_width
-
-
 class FitBounds(SafeMacro):
     """Fit the map to ``bounds``, and again when the window resizes before the reviewer
-    has moved the map (a window opened small and then enlarged keeps a tight view)."""
+    has moved the map (a window opened small and then enlarged keeps a tight view).  The
+    map event ``plannerhold`` counts as a move (the page opened a clinic)."""
 
     _template = constant_template(
         """
@@ -217,6 +165,8 @@ class FitBounds(SafeMacro):
                         touched = true;
                     });
                 });
+                // A script that moved the view on purpose (a clinic opened) keeps it.
+                map.on("plannerhold", function () { touched = true; });
                 map.on("resize", function () {
                     if (!touched) { map.fitBounds(bounds, options); }
                 });
@@ -256,53 +206,50 @@ class ErrorCatcher(Element):
 
 
 class ReviewControls(SafeMacro):
-    """Legend, search, full screen and the proposal panel, in plain JavaScript.
+    """The map's layers drawn from one compact payload, and its legend, search, full
+    screen and proposal panel, in plain JavaScript.
 
     Parameters
     ----------
     data
-        JSON-ready payload: labels, clinics (id, name, cluster, options), clusters (id,
-        label point, bounds), legend items, the region's bounds.
-    markers
-        Clinic id -> folium name of its marker.
-    territories
-        Cluster id -> folium name of its territory layer (to highlight the cluster).
+        JSON-ready payload (:mod:`planner.render.layers`): labels, clusters with their
+        territories, clinics, links, problems, moves, legend, the region's bounds.  It is
+        written into the page with :func:`page_json`, so no text from it can end the
+        script.
+    groups
+        Layer (``territories``, ``clinics``, ``links`` ...) -> the folium name of the
+        layer group it is drawn into (so the layer control switches it).
     """
 
     _template = constant_template(
         """
         {% macro script(this, kwargs) %}
-            plannerReview({{ this._parent.get_name() }}, {{ this.data|tojson }}, {
-            {%- for cid, name in this.markers.items() %}
-                {{ cid|tojson }}: {{ name }},
-            {%- endfor %}
-            }, {
-            {%- for cid, name in this.territories.items() %}
-                {{ cid|tojson }}: {{ name }},
+            plannerReview({{ this._parent.get_name() }}, {{ this.payload }}, {
+            {%- for key, name in this.groups.items() %}
+                {{ key|tojson }}: {{ name }},
             {%- endfor %}
             });
         {% endmacro %}
         """
     )
 
-    def __init__(
-        self,
-        data: dict[str, Any],
-        markers: dict[str, str],
-        territories: dict[str, str] | None = None,
-    ) -> None:
+    def __init__(self, data: dict[str, Any], groups: dict[str, str]) -> None:
         super().__init__()
         self._name = "ReviewControls"
         self.data = data
-        self.markers = markers
-        self.territories = territories or {}
+        self.groups = groups
+
+    @property
+    def payload(self) -> Markup:
+        """The data as script-safe JSON (``<``, ``>``, ``&``, ``'`` as ``\\u`` escapes)."""
+        return Markup(page_json(self.data))
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as SafeMacro.render
         """Add the shared script and style to the page header, then the call."""
         figure = self.get_root()
         if isinstance(figure, Figure):
             figure.header.add_child(
-                Raw(f"<style>{REVIEW_CSS}</style>\n<script>{REVIEW_JS}</script>"),
+                Raw(f"<style>{REVIEW_CSS}</style>\n<script>{DRAW_JS}\n{REVIEW_JS}</script>"),
                 name="planner_review",
             )
         super().render(**kwargs)

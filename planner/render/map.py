@@ -1,6 +1,11 @@
 """The review map: cluster territories, clinics and links on a self-contained folium map.
 
-Only the render package imports folium.  The map carries counts per clinic and per
+Only the render package imports folium.  folium gives the page its frame (the map, the
+layer groups and their control, the fit, optional tiles); what is drawn is one compact
+payload (:mod:`planner.render.layers`) that the page's own script draws and builds every
+tooltip and popup from when it opens (:mod:`planner.render.draw`), with the territories
+simplified as one coverage (:mod:`planner.render.shapes`): the map of England's 4,982
+practices is 1.4 MB instead of 12.8 MB.  The map carries counts per clinic and per
 cluster, never a patient-level record, and needs no internet: Leaflet is inlined (see
 :mod:`planner.render.assets`) and background tiles are an optional layer.
 """
@@ -22,24 +27,19 @@ from branca.element import Figure
 from planner.core.i18n import check_lang, label, labels, link_key
 from planner.core.reasons import localise_result
 from planner.evaluate.compare import match_clusters, moved, none_if_blank
-from planner.evaluate.figures import territory_holders
-from planner.render import popups
+from planner.render import layers
 from planner.render.assets import strip_cdn_assets
 from planner.render.elements import (
-    CircleMarker,
     ErrorCatcher,
     FeatureGroup,
     FitBounds,
-    GeoJson,
     LayerControl,
     Map,
-    PolyLine,
-    Pop,
     ReviewControls,
     TileLayer,
-    Tip,
     assert_safe,
 )
+from planner.render.shapes import DECIMALS
 from planner.result.plan_result import PlanResult
 from planner.result.schema import crossing_flags
 
@@ -108,25 +108,12 @@ def cluster_colours(clusters: gpd.GeoDataFrame, ids: str = "cluster_id") -> dict
     return {cid: PALETTE[colour % len(PALETTE)] for cid, colour in colouring.items()}
 
 
-def _shape(geom: shapely.Geometry) -> dict[str, Any]:
-    """Lon/lat geometry lightened for the page (about 20 m detail, 1 m precision)."""
-    geom = shapely.set_precision(shapely.simplify(geom, 0.0002), 1e-5)
-    return geom.__geo_interface__
+def _palette_index(colours: dict[str, str]) -> dict[str, int]:
+    return {cid: PALETTE.index(colour) for cid, colour in colours.items()}
 
 
-def _neighbour_options(result: PlanResult) -> list[list[str]]:
-    """Clusters each clinic could move to: those of its neighbours in the graph.
-
-    These are the moves the planner can honour.  A clinic that borders only its own
-    cluster (an interior clinic) is offered none, and the page says why, rather than a
-    cluster the next run could only refuse.
-    """
-    own = none_if_blank(result.clinics["cluster_id"]).tolist()
-    options: list[list[str]] = []
-    for i, cid in enumerate(own):
-        near = {own[j] for j in result.graph.neighbors(i)} if i in result.graph else set()
-        options.append(sorted(c for c in near if c is not None and c != cid))
-    return options
+def _current_colours(frame: gpd.GeoDataFrame, ids: str) -> dict[str, int]:
+    return _palette_index(cluster_colours(frame, ids=ids))
 
 
 def _plan_key(result: PlanResult) -> str:
@@ -134,193 +121,15 @@ def _plan_key(result: PlanResult) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
-def _members(result: PlanResult) -> dict[str, list[str]]:
-    """Cluster id -> ``name (id)`` of its clinics, in the clinic table's order."""
-    out: dict[str, list[str]] = {}
-    table = result.clinics
-    for cid, name, cluster in zip(
-        table["clinic_id"], table["name"], table["cluster_id"], strict=True
-    ):
-        if cluster is not None and cluster == cluster and str(cluster) != "":
-            out.setdefault(str(cluster), []).append(f"{name} ({cid})")
-    return out
-
-
-def _add_territories(
-    fmap: folium.Map, result: PlanResult, lang: str
-) -> tuple[dict[str, str], dict[str, str]]:
-    """The cluster territories; returns each cluster's colour and its layer's name."""
-    clusters = result.clusters.to_crs("EPSG:4326")
-    colours = cluster_colours(result.clusters)
-    crossings = crossing_flags(result.clusters)
-    members = _members(result)
-    names: dict[str, str] = {}
-    layer = FeatureGroup(name=label("layer_territories", lang), show=True)
-    for idx, row in clusters.iterrows():
-        colour = colours[row["cluster_id"]]
-        record = {**row.to_dict(), "members": members.get(str(row["cluster_id"]), [])}
-        feature = {
-            "type": "Feature",
-            "properties": {"cluster_id": str(row["cluster_id"]), "status": str(row["status"])},
-            "geometry": _shape(row.geometry),
-        }
-        gj = GeoJson(
-            feature,
-            name=f"cluster {row['cluster_id']}",
-            style_function=lambda _f, c=colour: {
-                "fillColor": c,
-                "color": "#333333",
-                "weight": 1,
-                "fillOpacity": FILL_OPACITY,
-            },
-            highlight_function=lambda _f: {"weight": 3},
-        )
-        Tip(popups.cluster_tip(record, lang)).add_to(gj)
-        Pop(popups.cluster_popup(record, lang, crossings[idx])).add_to(gj)
-        gj.add_to(layer)
-        names[str(row["cluster_id"])] = gj.get_name()
-    layer.add_to(fmap)
-    return colours, names
-
-
-def _add_current(fmap: folium.Map, result: PlanResult, current: pd.Series, lang: str) -> None:
-    """The current clusters as a layer to switch to: clinic territories dissolved."""
-    terr = gpd.GeoDataFrame(
-        {"current": current.to_numpy()},
-        geometry=result.territories.to_numpy(),
-        crs=result.territories.crs,
-    )
-    codes, _ = pd.factorize(terr["current"])  # NaN -> -1: no current cluster
-    points = result.clinics.geometry.to_crs(terr.crs)
-    xy = np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
-    held = territory_holders(xy, codes, result.clinics["patients"].to_numpy())
-    terr = terr[held & ~terr.geometry.is_empty].dissolve("current").reset_index()
-    colours = cluster_colours(terr, ids="current")
-    shown = terr.to_crs("EPSG:4326")
-    layer = FeatureGroup(name=label("layer_current", lang), show=False)
-    for row in shown.itertuples():
-        gj = GeoJson(
-            {
-                "type": "Feature",
-                "properties": {"current": row.current},
-                "geometry": _shape(row.geometry),
-            },
-            style_function=lambda _f, c=colours[row.current]: {
-                "fillColor": c,
-                "color": c,
-                "weight": 3,
-                "dashArray": "6 4",
-                "fillOpacity": 0.0,  # outlines: the proposal's fills stay readable beneath
-            },
-        )
-        Tip(f"<b>{label('current_cluster', lang)} {popups.esc(row.current)}</b>").add_to(gj)
-        gj.add_to(layer)
-    layer.add_to(fmap)
-
-
-def _radius(patients: float, scale: float) -> float:
-    return 3 + 9 * float(np.sqrt(max(patients, 0))) / scale
-
-
-def _add_clinics(
-    fmap: folium.Map, result: PlanResult, colours: dict[str, str], extra: pd.DataFrame, lang: str
-) -> dict[str, str]:
-    clinics = result.clinics.to_crs("EPSG:4326")
-    layer = FeatureGroup(name=label("layer_clinics", lang), show=True)
-    scale = float(np.sqrt(max(float(clinics["patients"].max()), 1.0))) if len(clinics) else 1.0
-    markers: dict[str, str] = {}
-    for i, row in enumerate(clinics.to_dict("records")):
-        point = row["geometry"]
-        left_out = row["status"] != "clustered"
-        colour = LEFT_OUT_COLOUR if left_out else colours.get(row["cluster_id"], "#444444")
-        marker = CircleMarker(
-            location=[point.y, point.x],
-            radius=_radius(row["patients"], scale),
-            color="#ff0000" if left_out else "#ffffff",
-            weight=3 if left_out else 1,
-            fill=True,
-            fill_color=colour,
-            fill_opacity=0.9,
-        )
-        Tip(popups.clinic_tip(row, lang)).add_to(marker)
-        Pop(popups.clinic_popup(row, lang, extra.iloc[i].to_dict())).add_to(marker)
-        marker.add_to(layer)
-        markers[str(row["clinic_id"])] = marker.get_name()
-    layer.add_to(fmap)
-    return markers
-
-
-def _add_links(fmap: folium.Map, result: PlanResult, lang: str) -> None:
-    if not len(result.links):
-        return
-    links = result.links.to_crs("EPSG:4326")
-    key = link_key("layer_links", result.metrics.get("land"))
-    layer = FeatureGroup(name=label(key, lang), show=True)
-    for row in links.to_dict("records"):
-        coords = [(y, x) for x, y in row["geometry"].coords]
-        line = PolyLine(coords, color=LINK_COLOUR, weight=2, dash_array="6 6")
-        Tip(popups.link_tip(row, lang)).add_to(line)
-        line.add_to(layer)
-    layer.add_to(fmap)
-
-
-def _add_problems(fmap: folium.Map, result: PlanResult, lang: str) -> dict[str, int]:
-    """Outlines of clusters that break a rule or cross a boundary; rings round left-outs."""
-    clusters = result.clusters.to_crs("EPSG:4326")
-    crossings = crossing_flags(result.clusters)
-    bad = clusters["status"] != "ok"
-    crossing = crossings != ""
-    clinics = result.clinics.to_crs("EPSG:4326")
-    left_out = clinics[clinics["status"] != "clustered"]
-    counts = {"bad": int(bad.sum()), "crossing": int(crossing.sum()), "left_out": len(left_out)}
-    if not any(counts.values()):
-        return counts
-    layer = FeatureGroup(name=label("layer_problems", lang), show=True)
-    for idx, row in clusters[bad | crossing].iterrows():
-        style = (
-            {"color": PROBLEM_COLOUR, "weight": 4, "fill": False}
-            if bad[idx]
-            else {"color": CROSSING_COLOUR, "weight": 3, "dashArray": "8 5", "fill": False}
-        )
-        gj = GeoJson(
-            {"type": "Feature", "properties": {}, "geometry": _shape(row.geometry)},
-            style_function=lambda _f, s=style: s,
-        )
-        Tip(popups.problem_tip(row.to_dict(), crossings[idx], lang)).add_to(gj)
-        gj.add_to(layer)
-    for row in left_out.to_dict("records"):
-        CircleMarker(
-            location=[row["geometry"].y, row["geometry"].x],
-            radius=16,
-            color=PROBLEM_COLOUR,
-            weight=3,
-            fill=False,
-            dash_array="4 3",
-        ).add_to(layer)
-    layer.add_to(fmap)
-    return counts
-
-
-def _add_moves(
-    fmap: folium.Map, result: PlanResult, moves: pd.Series, current: pd.Series, lang: str
-) -> None:
-    clinics = result.clinics.to_crs("EPSG:4326")
-    layer = FeatureGroup(name=label("layer_moves", lang), show=True)
-    scale = float(np.sqrt(max(float(clinics["patients"].max()), 1.0)))
-    for i in np.flatnonzero(moves.to_numpy()):
-        row = clinics.iloc[i]
-        marker = CircleMarker(
-            location=[row.geometry.y, row.geometry.x],
-            radius=_radius(row["patients"], scale) + 4,
-            color=MOVE_COLOUR,
-            weight=3,
-            fill=False,
-        )
-        a = current.iloc[i] or label("none", lang)
-        b = row["cluster_id"] or label("none", lang)
-        Tip(popups.esc(f"{row['name']}: " + label("moves_from_to", lang, a=a, b=b))).add_to(marker)
-        marker.add_to(layer)
-    layer.add_to(fmap)
+def _problems(result: PlanResult) -> tuple[pd.Series, dict[str, int]]:
+    """Per cluster ``"bad"`` (breaks a rule), ``"crossing"`` (crosses a boundary) or ''."""
+    clusters = result.clusters
+    bad = (clusters["status"] != "ok").to_numpy()
+    crossing = (crossing_flags(clusters) != "").to_numpy()
+    kinds = np.where(bad, "bad", np.where(crossing, "crossing", ""))
+    left_out = int((result.clinics["status"] != "clustered").sum())
+    counts = {"bad": int(bad.sum()), "crossing": int(crossing.sum()), "left_out": left_out}
+    return pd.Series(kinds, index=clusters.index, dtype=object), counts
 
 
 def _legend(
@@ -386,52 +195,38 @@ def map_bounds(result: PlanResult) -> list[list[float]] | None:
     return [[float(south), float(west)], [float(north), float(east)]]
 
 
-def _review_data(result: PlanResult, lang: str, legend: dict[str, Any]) -> dict[str, Any]:
-    """What the page's own script reads: labels, the clinics and their options, the legend."""
-    options = _neighbour_options(result)
-    clinics = [
-        {"id": str(cid), "name": str(name), "cluster": none_if_blank([c]).iloc[0], "options": opt}
-        for cid, name, c, opt in zip(
-            result.clinics["clinic_id"],
-            result.clinics["name"],
-            result.clinics["cluster_id"],
-            options,
-            strict=True,
-        )
+def _groups(
+    fmap: folium.Map, result: PlanResult, lang: str, compare: bool, problems: bool
+) -> dict[str, str]:
+    """The map's layers as empty folium groups, in drawing order; the script fills them."""
+    key = link_key("layer_links", result.metrics.get("land"))
+    wanted = [
+        ("current", "layer_current", False, compare),
+        ("territories", "layer_territories", True, True),
+        ("links", key, True, bool(len(result.links))),
+        ("problems", "layer_problems", True, problems),
+        ("clinics", "layer_clinics", True, True),
+        ("moves", "layer_moves", True, compare),
     ]
-    return {
-        "lang": lang,
-        "labels": labels(lang),
-        "plan_key": _plan_key(result),
-        "clinics": clinics,
-        "clusters": _cluster_marks(result),
-        "legend": legend,
-    }
-
-
-def _cluster_marks(result: PlanResult) -> list[dict[str, Any]]:
-    """Where each cluster's name is written (a point inside it) and its bounds."""
-    clusters = result.clusters.to_crs("EPSG:4326")
-    marks = []
-    for cid, geom in zip(clusters["cluster_id"], clusters.geometry, strict=True):
-        if geom is None or geom.is_empty:
+    groups = {}
+    for name, text, show, present in wanted:
+        if not present:
             continue
-        point = shapely.point_on_surface(geom)
-        west, south, east, north = geom.bounds
-        marks.append(
-            {
-                "id": str(cid),
-                "at": [round(point.y, 5), round(point.x, 5)],
-                "bounds": [[round(south, 5), round(west, 5)], [round(north, 5), round(east, 5)]],
-            }
-        )
-    return marks
+        group = FeatureGroup(name=label(text, lang), show=show)
+        group.add_to(fmap)
+        groups[name] = group.get_name()
+    return groups
 
 
 def render_map(
     result: PlanResult, *, tiles: str | None = "OpenStreetMap", lang: str = "en"
 ) -> folium.Map:
     """Draw a plan as a self-contained folium map.
+
+    The clusters, clinics, links, problems and moves are one compact payload
+    (:mod:`planner.render.layers`) that the page's script draws
+    (:mod:`planner.render.draw`); the territories are simplified as one coverage
+    (:mod:`planner.render.shapes`).
 
     Parameters
     ----------
@@ -482,25 +277,43 @@ def render_map(
     moves = pd.Series(False, index=range(len(result.clinics)))
     if compare:
         match = match_clusters(current, result.clinics["cluster_id"], result.clinics["patients"])
-        moves = moved(current, result.clinics["cluster_id"], match)
-        _add_current(fmap, result, current, lang)
-    colours, territory_layers = _add_territories(fmap, result, lang)
-    _add_links(fmap, result, lang)
-    counts = _add_problems(fmap, result, lang)
-    extra = pd.DataFrame({"current": current.to_numpy(), "moves": moves.to_numpy()})
-    if not compare:
-        extra["current"] = None
-    markers = _add_clinics(fmap, result, colours, extra, lang)
-    if compare:
-        _add_moves(fmap, result, moves, current, lang)
+        moves = pd.Series(
+            np.asarray(moved(current, result.clinics["cluster_id"], match), dtype=bool)
+        )
+    kinds, counts = _problems(result)
+    groups = _groups(fmap, result, lang, compare, any(counts.values()))
     LayerControl(collapsed=False).add_to(fmap)
 
+    colours = _palette_index(cluster_colours(result.clusters))
     legend = _legend(
         lang, counts, int(moves.sum()) if compare else None, result.metrics.get("land")
     )
-    data = _review_data(result, lang, legend)
-    data["bounds"] = bounds
-    ReviewControls(data, markers, territory_layers).add_to(fmap)
+    data: dict[str, Any] = {
+        "lang": lang,
+        "labels": labels(lang),
+        "fmt": {"t": "." if lang == "da" else ",", "d": "," if lang == "da" else "."},
+        "status": layers.status_labels(result, lang),
+        "palette": list(PALETTE),
+        "style": {
+            "fill": FILL_OPACITY,
+            "left_out": LEFT_OUT_COLOUR,
+            "problem": PROBLEM_COLOUR,
+            "crossing": CROSSING_COLOUR,
+            "move": MOVE_COLOUR,
+            "link": LINK_COLOUR,
+        },
+        "scale": 10**DECIMALS,
+        "plan_key": _plan_key(result),
+        "clinics": layers.clinic_records(result, current if compare else None, moves),
+        "clusters": layers.cluster_records(result, colours, kinds, lang),
+        "links": layers.link_records(result, lang),
+        "legend": legend,
+        "bounds": bounds,
+    }
+    if compare:
+        data["current"] = layers.current_records(result, current, _current_colours)
+        data["moves"] = layers.move_texts(result, current, moves, lang)
+    ReviewControls(data, groups).add_to(fmap)
     assert_safe(fmap.get_root())  # no element may read data as a template
     log.info("map of %d clusters and %d clinics", len(result.clusters), len(result.clinics))
     return fmap

@@ -1,9 +1,11 @@
 """The map's own JavaScript and CSS: legend, search, full screen, proposals.
 
 Plain JavaScript on Leaflet's public API, written for this project (no third-party
-plugin).  ``plannerReview(map, data, markers, territories)`` is called once by
-:class:`planner.render.elements.ReviewControls`; every visible word comes from
-``data.labels`` (see :mod:`planner.core.i18n`).
+plugin).  ``plannerReview(map, data, groups)`` is called once by
+:class:`planner.render.elements.ReviewControls`: it adds the controls, fits the region
+beside them, then has the layers drawn from ``data`` (``plannerDraw``,
+:mod:`planner.render.draw`) into the folium layer groups ``groups``.  Every visible word
+comes from ``data.labels`` (see :mod:`planner.core.i18n`).
 """
 
 from __future__ import annotations
@@ -42,9 +44,9 @@ REVIEW_CSS = """
 """
 
 REVIEW_JS = r"""
-function plannerReview(map, data, markers, territories) {
+function plannerReview(map, data, groups) {
   "use strict";
-  territories = territories || {};
+  var drawn = null;  // the layers, drawn once the view is fitted (see the end)
   var T = data.labels;
   var byId = {};
   data.clinics.forEach(function (c) { byId[c.id] = c; });
@@ -161,21 +163,22 @@ function plannerReview(map, data, markers, territories) {
       panel.list.appendChild(li);
     });
   }
+  // A clinic's cluster is c.k and the clusters it may be proposed for c.o (see layers.py).
+  function options(c) { return c.o || []; }
   function pick(c) {
     current = c;
     panel.details.open = true;
     panel.pickText.textContent = c.name + " (" + c.id + "), " + T.cluster.toLowerCase() + " " +
-      (c.cluster || T.none);
+      (c.k || T.none);
     panel.select.textContent = "";
-    c.options.forEach(function (o) {
+    options(c).forEach(function (o) {
       var opt = el("option", "", o);
       opt.value = o;
       panel.select.appendChild(opt);
     });
-    panel.select.disabled = c.options.length === 0;
-    if (!c.options.length) {
-      panel.pickText.textContent += ". " +
-        (c.cluster ? T.feedback_no_neighbour : T.feedback_alone);
+    panel.select.disabled = options(c).length === 0;
+    if (!options(c).length) {
+      panel.pickText.textContent += ". " + (c.k ? T.feedback_no_neighbour : T.feedback_alone);
     }
   }
   function addProposal() {
@@ -210,28 +213,19 @@ function plannerReview(map, data, markers, territories) {
     setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
   }
 
-  Object.keys(markers).forEach(function (id) {
-    markers[id].on("click", function () { if (byId[id]) { pick(byId[id]); } });
-  });
-
   // The selected clinic's cluster is outlined until another is selected.
-  var lit = null;
   function highlight(clusterId) {
-    if (lit) { lit.setStyle({ weight: 1, color: "#333333" }); lit = null; }
-    var layer = clusterId ? territories[clusterId] : null;
-    if (layer) {
-      layer.setStyle({ weight: 4, color: "#000000" });
-      if (layer.bringToFront) { layer.bringToFront(); }
-      lit = layer;
-    }
-    document.documentElement.setAttribute("data-planner-outlined", layer ? clusterId : "");
+    var shown = drawn.outline(clusterId);
+    document.documentElement.setAttribute("data-planner-outlined", shown ? clusterId : "");
   }
   function go(c) {
-    var m = markers[c.id];
+    var m = drawn.markers[c.id];
     if (!m) { return; }
+    moved = true;  // a later resize keeps the clinic in view, not the whole region
+    map.fire("plannerhold");
     map.setView(m.getLatLng(), Math.max(map.getZoom(), 12), { animate: false });
-    highlight(c.cluster);
-    m.openPopup();
+    highlight(c.k);
+    drawn.openClinic(c);
     pick(c);
   }
   // A link ending in #CLINIC_ID opens that clinic (a planner can mail each practice its own).
@@ -314,7 +308,7 @@ function plannerReview(map, data, markers, territories) {
   window.plannerReviewApi = {
     select: function (id) {
       if (byId[id]) { go(byId[id]); }
-      return current ? current.options : [];
+      return current ? options(current) : [];
     },
     propose: function (cluster, comment) {
       panel.select.value = cluster;
@@ -328,20 +322,23 @@ function plannerReview(map, data, markers, territories) {
       return searchList.textContent;
     },
     csv: csvText,
+    contents: function () { return drawn.contents(); },
     clear: function () { proposals = []; save(); refresh(); }
   };
 
   // Cluster names on the map, where a cluster is big enough on screen to carry one.
+  // A name is text (a DOM node): Leaflet would read a string content as HTML.
   var names = L.layerGroup();
-  (data.clusters || []).forEach(function (k) {
+  var named = (data.clusters || []).filter(function (k) { return k.at && k.bounds; });
+  named.forEach(function (k) {
     k.tip = L.tooltip({ permanent: true, direction: "center", className: "planner-name",
                         interactive: false })
-      .setLatLng(k.at).setContent(k.id);
+      .setLatLng(k.at).setContent(document.createTextNode(k.id));
     k.box = L.latLngBounds(k.bounds);
   });
   function showNames() {
     names.clearLayers();
-    (data.clusters || []).forEach(function (k) {
+    named.forEach(function (k) {
       var a = map.latLngToContainerPoint(k.box.getSouthWest());
       var b = map.latLngToContainerPoint(k.box.getNorthEast());
       if (Math.abs(b.x - a.x) >= 36 && Math.abs(a.y - b.y) >= 18) { names.addLayer(k.tip); }
@@ -378,6 +375,17 @@ function plannerReview(map, data, markers, territories) {
   });
   map.on("resize", function () { if (!moved) { fitPadded(); } });
   fitPadded();
+  // Drawn at the fitted view: every shape is placed once, not again after the fit.
+  drawn = plannerDraw(map, data, groups);
+  // A click on a clinic opens its popup and picks it for a proposal.  Registered after
+  // the layer's tooltip (which a click opens too), so that the popup, opening last,
+  // closes the tooltip beneath it.
+  groups.clinics.on("click", function (ev) {
+    L.DomEvent.stop(ev);
+    var c = ev.layer.planner;
+    drawn.openClinic(c);
+    pick(c);
+  });
   showNames();
   fromHash();
 

@@ -509,10 +509,6 @@ CASES = [
         ("current.csv", "row 3", "column 'clinic_id'", "c00"),
         {"in/current.csv": b"clinic_id,cluster_id\nc00,K1\nc00,K2\n"},
         args=("--current", "{in}/current.csv"),
-        xfail=(
-            "planner/load/side_files.py read_current: a clinic listed twice with two clusters "
-            "is silently given the last one (exit 4), not reported naming the rows"
-        ),
     ),
     Case(
         "current-cut-short-inside-a-quote",
@@ -596,11 +592,6 @@ CASES = [
         {"in/patients.csv": _patients(f'{SECRET[:5]}"{SECRET[5:]},c00,"1', *PATIENTS_OK)},
         args=("--patients", "{in}/patients.csv"),
         never=(SECRET,),
-        xfail=(
-            "planner/load/patients.py read_patient_counts: _patient_columns' pd.read_csv "
-            "(nrows=0) raises pandas.errors.ParserError ('EOF inside string'), caught nowhere: "
-            "a traceback, exit 1"
-        ),
     ),
     Case(
         "patients-huge-cell",

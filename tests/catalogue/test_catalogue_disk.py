@@ -213,13 +213,6 @@ def test_a_really_full_disk(small_disk: Path, leave: int) -> None:
     assert sorted(os.listdir(small_disk)) == ["clinics.csv", "plan"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "planner/cli/review.py render_command: an OSError from atomic_write_text (a full "
-        "disk, or --out below a file) is not caught: a traceback and exit 1"
-    ),
-)
 def test_render_on_a_full_disk(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = snapshot(folder)
 

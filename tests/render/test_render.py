@@ -1,4 +1,6 @@
-"""The review map: its folium object tree and its HTML, offline and in two languages."""
+"""The review map: its folium object tree, its one data payload and its HTML, offline and
+in two languages.  What the page's script makes of the payload (tooltips, popups, the DOM)
+is checked in a real browser in ``test_browser.py``."""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ import json
 import re
 
 import folium
+import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 
 from conftest import island_table
 from planner.api import plan
@@ -17,7 +21,8 @@ from planner.core.rules import Rules
 from planner.demo.region import load_demo, load_demo_land
 from planner.output.report_html import report_html
 from planner.render import PALETTE, cluster_adjacency, cluster_colours, render_map
-from planner.render.elements import Pop, ReviewControls, Tip
+from planner.render.elements import ReviewControls
+from planner.render.shapes import decode
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +41,16 @@ def _walk(element):
         yield from _walk(child)
 
 
-def _tips(element) -> str:
-    return " ".join(c.text for c in element._children.values() if isinstance(c, Tip | Pop))
+def _data(fmap) -> dict:
+    (controls,) = [e for e in _walk(fmap) if isinstance(e, ReviewControls)]
+    return controls.data
+
+
+def _payload(page: str) -> dict:
+    """The JSON payload the page's script reads (``plannerReview(map, DATA, groups)``)."""
+    start = page.index("{", page.rindex("plannerReview("))
+    data, _end = json.JSONDecoder().raw_decode(page, start)
+    return data
 
 
 def _has(page: str, text: str) -> bool:
@@ -45,48 +58,84 @@ def _has(page: str, text: str) -> bool:
     return text in page or json.dumps(text)[1:-1] in page
 
 
-def test_object_tree_has_every_cluster_and_clinic(demo_result):
+def _layers(fmap) -> dict:
+    return {e.layer_name: e for e in _walk(fmap) if isinstance(e, folium.FeatureGroup)}
+
+
+#: Every key a clinic's or cluster's record may have (layers.py): counts, never a patient.
+CLINIC_KEYS = {"id", "name", "at", "r", "p", "d", "k", "o", "s", "w", "mu", "rg", "cu", "mv"}
+CLUSTER_KEYS = {"id", "t", "at", "bounds", "c", "g", "p", "d", "n", "s", "mu", "b", "su", "mc"}
+CLUSTER_KEYS |= {"co", "f", "no", "x", "pr"}
+
+
+def test_one_payload_holds_every_cluster_and_clinic(demo_result):
     fmap = render_map(demo_result)
     elements = list(_walk(fmap))
-    territories = [e for e in elements if isinstance(e, folium.GeoJson)]
-    shown = {
-        e.data["features"][0]["properties"].get("cluster_id")
-        for e in territories
-        if e.data["features"][0]["properties"].get("cluster_id")
-    }
-    assert shown == set(demo_result.clusters["cluster_id"])
-    markers = [e for e in elements if isinstance(e, folium.CircleMarker)]
-    texts = " ".join(_tips(m) for m in markers)
-    for cid in demo_result.clinics["clinic_id"]:
-        assert f"({cid})" in texts
-    (controls,) = [e for e in elements if isinstance(e, ReviewControls)]
-    assert set(controls.markers) == set(demo_result.clinics["clinic_id"])
-    assert [c["id"] for c in controls.data["clinics"]] == demo_result.clinics["clinic_id"].tolist()
-    # The script's data names clinics and clusters; the counts are in tooltips only.
-    assert all(set(c) == {"id", "name", "cluster", "options"} for c in controls.data["clinics"])
-    layers = {e.layer_name for e in elements if isinstance(e, folium.FeatureGroup)}
-    assert {"Proposed clusters", "Clinics", "Links across water"} <= layers
+    data = _data(fmap)
+    clusters = {k["id"]: k for k in data["clusters"]}
+    assert list(clusters) == demo_result.clusters["cluster_id"].tolist()
+    assert all(k["g"] for k in clusters.values())  # every territory drawn
+    assert [c["id"] for c in data["clinics"]] == demo_result.clinics["clinic_id"].tolist()
+    assert [c["name"] for c in data["clinics"]] == demo_result.clinics["name"].tolist()
+    # Counts per clinic and per cluster, nothing else: never a patient-level record.
+    assert all(set(c) <= CLINIC_KEYS for c in data["clinics"])
+    assert all(set(k) <= CLUSTER_KEYS for k in data["clusters"])
+    for clinic, row in zip(
+        data["clinics"], demo_result.clinics.to_crs("EPSG:4326").itertuples(), strict=True
+    ):
+        assert clinic["k"] == row.cluster_id and clinic["p"] == row.patients
+        assert clinic["at"] == pytest.approx([row.geometry.y, row.geometry.x], abs=1e-5)
+        assert 3 <= clinic["r"] <= 12
+    # One compact layer: no folium marker, tooltip, popup or GeoJSON object per item.
+    heavy = (folium.CircleMarker, folium.GeoJson, folium.Tooltip, folium.Popup, folium.PolyLine)
+    assert not [e for e in elements if isinstance(e, heavy)]
+    layers = _layers(fmap)
+    assert {"Proposed clusters", "Clinics", "Links across water"} <= set(layers)
     assert any(isinstance(e, folium.LayerControl) for e in elements)
+    # The page carries exactly this payload.
+    assert _payload(fmap.get_root().render()) == json.loads(json.dumps(data))
 
 
-def test_cluster_popup_has_every_figure(demo_result):
-    fmap = render_map(demo_result)
-    row = demo_result.clusters.iloc[0]
-    (gj,) = [
-        e
-        for e in _walk(fmap)
-        if isinstance(e, folium.GeoJson)
-        and e.data["features"][0]["properties"].get("cluster_id") == row["cluster_id"]
-    ]
-    text = _tips(gj)
-    for word in ("Patients", "GPs", "Clinics", "Municipalities", "Annual budget", "Start-up"):
-        assert word in text
-    assert row["meeting_clinic"] in text and f"{row['patients']:,}" in text
-    assert f"{row['farthest_km']:.1f} km" in text and "Status" in text
-    # Its clinics are listed, so a practice finds its cluster's members in one place.
-    members = demo_result.clinics[demo_result.clinics["cluster_id"] == row["cluster_id"]]
-    assert "Clinics in the cluster" in text
-    assert all(f"({cid})" in text for cid in members["clinic_id"])
+def test_territories_are_the_clusters(demo_result):
+    data = _data(render_map(demo_result))
+    shown = gpd.GeoSeries([decode(k["g"]) for k in data["clusters"]], crs="EPSG:4326").to_crs(
+        demo_result.clusters.crs
+    )
+    real = demo_result.clusters.geometry.reset_index(drop=True)
+    overlap = shown.intersection(real).area / real.area
+    assert overlap.min() > 0.995  # each territory is its cluster, lightly simplified
+    lonlat = demo_result.clusters.to_crs("EPSG:4326")
+    for k, geom in zip(data["clusters"], lonlat.geometry, strict=True):
+        west, south, east, north = geom.bounds
+        (south_, west_), (north_, east_) = k["bounds"]
+        assert [south_, west_, north_, east_] == pytest.approx([south, west, north, east], abs=1e-5)
+        # The name is written at a point of the cluster.
+        assert geom.buffer(1e-5).contains(shapely.Point(k["at"][1], k["at"][0]))
+
+
+def test_cluster_record_has_every_figure(demo_result):
+    data = _data(render_map(demo_result))
+    for k, row in zip(data["clusters"], demo_result.clusters.itertuples(), strict=True):
+        assert (k["p"], k["d"], k["n"]) == (row.patients, round(row.doctors), row.clinics)
+        assert k["b"] == round(row.budget_dkk) and k["su"] == round(row.startup_dkk)
+        assert k["f"] == round(row.farthest_km, 1) and k["mc"] == row.meeting_clinic
+        assert k["s"] == row.status and k.get("mu", "") == (row.municipalities or "")
+        assert k.get("co") in (None, row.coordinator_clinic)
+    # A cluster's members are the clinics whose record names it (listed in its popup).
+    first = data["clusters"][0]["id"]
+    members = [c["id"] for c in data["clinics"] if c.get("k") == first]
+    own = demo_result.clinics["cluster_id"] == first
+    assert members == demo_result.clinics.loc[own, "clinic_id"].tolist()
+
+
+def test_the_map_is_light(demo_result):
+    page = render_map(demo_result).get_root().render()
+    assert len(page.encode("utf-8")) < 400_000  # 760 kB when every item had its own script
+    # The body holds folium's few layer groups and the payload: no script per item.
+    body = page[page.index("</head>") :]
+    for call in ("L.circleMarker(", "L.geoJson(", "bindTooltip(", "bindPopup(", "L.polyline("):
+        assert call not in body, call
+    assert body.count("L.featureGroup(") == len(_layers(render_map(demo_result)))
 
 
 def test_html_needs_no_external_url(demo_html):
@@ -125,18 +174,17 @@ def test_neighbouring_clusters_differ_in_colour(demo_result):
 
 
 def test_proposal_options_are_only_moves_the_planner_can_honour(demo_result):
-    fmap = render_map(demo_result)
-    (controls,) = [e for e in _walk(fmap) if isinstance(e, ReviewControls)]
+    data = _data(render_map(demo_result))
     ids = demo_result.clinics["cluster_id"].tolist()
     interior = 0
-    for i, entry in enumerate(controls.data["clinics"]):
+    for i, entry in enumerate(data["clinics"]):
         # Exactly the clusters of the clinic's neighbours in the graph (borders, links).
         near = {ids[j] for j in demo_result.graph.neighbors(i)} - {ids[i], None}
-        assert entry["options"] == sorted(near), entry
-        interior += entry["cluster"] is not None and not entry["options"]
+        assert entry.get("o", []) == sorted(near), entry
+        interior += entry.get("k") is not None and not entry.get("o")
     assert interior > 0  # the demo has clinics inside their cluster: they are offered none
-    by_id = {e["id"]: e for e in controls.data["clinics"]}
-    assert by_id["DEMO0050"]["options"] == []  # the interior clinic of the issue
+    by_id = {e["id"]: e for e in data["clinics"]}
+    assert "o" not in by_id["DEMO0050"]  # the interior clinic of the issue
 
 
 def test_danish_labels(demo_result):
@@ -145,9 +193,9 @@ def test_danish_labels(demo_result):
         assert _has(page, label(key, "da")), key
     assert _has(page, "Foreslåede klynger") and _has(page, "Patienter")
     assert not _has(page, "Proposed clusters") and not _has(page, "Patients")
-    # Danish thousands separator in a cluster's tooltip.
-    first = demo_result.clusters.iloc[0]
-    assert f"{first['patients']:,}".replace(",", ".") in page
+    # Danish separators (the tooltips show 31.234 and 12,5 km: see test_browser.py).
+    assert _payload(page)["fmt"] == {"t": ".", "d": ","}
+    assert _payload(render_map(demo_result).get_root().render())["fmt"] == {"t": ",", "d": "."}
 
 
 def test_every_label_in_every_language():
@@ -168,10 +216,10 @@ def test_problems_are_highlighted(demo_result):
     clusters.loc[1, "crosses_municipality"] = True
     result = dataclasses.replace(demo_result, clusters=clusters)
     fmap = render_map(result)
-    layers = {e.layer_name: e for e in _walk(fmap) if isinstance(e, folium.FeatureGroup)}
-    problems = layers["Problems"]
-    outlines = [e for e in _walk(problems) if isinstance(e, folium.GeoJson)]
-    assert len(outlines) == 2
+    assert "Problems" in _layers(fmap)
+    outlined = {k["id"]: k.get("pr") for k in _data(fmap)["clusters"] if k.get("pr")}
+    first, second = clusters["cluster_id"].iloc[:2]
+    assert outlined == {first: "bad", second: "crossing"}
     page = fmap.get_root().render()
     assert "below minimum" in page and "Clusters breaking a rule: 1" in page
     assert "Clusters crossing a boundary: 1" in page and "crosses municipality" in page
@@ -182,14 +230,15 @@ def test_left_out_clinics_are_marked():
     result = plan(table, rules=Rules(min_patients=30_000, link_max_km=5.0))
     assert len(result.unassigned) == 1
     fmap = render_map(result, tiles=None)
-    layers = {e.layer_name: e for e in _walk(fmap) if isinstance(e, folium.FeatureGroup)}
-    rings = [e for e in _walk(layers["Problems"]) if isinstance(e, folium.CircleMarker)]
-    assert len(rings) == 1
-    (controls,) = [e for e in _walk(fmap) if isinstance(e, ReviewControls)]
-    far = next(c for c in controls.data["clinics"] if c["id"] == "far")
+    assert "Problems" in _layers(fmap)
+    data = _data(fmap)
+    ringed = [c for c in data["clinics"] if c.get("s")]  # drawn with a ring in Problems
+    assert [c["id"] for c in ringed] == ["far"]
+    far = ringed[0]
+    assert far["s"] == "left out" and far["w"] == result.unassigned["reason"].iloc[0]
     # It borders no cluster: nothing is offered that the next run could only refuse.
-    assert far["cluster"] is None and far["options"] == []
-    assert controls.data["labels"]["feedback_alone"].startswith("This clinic is in no cluster")
+    assert "k" not in far and "o" not in far
+    assert data["labels"]["feedback_alone"].startswith("This clinic is in no cluster")
     assert "Clinics left out: 1" in fmap.get_root().render()
 
 
@@ -203,10 +252,18 @@ def test_comparison_layers_and_moves(demo_result):
     current[clinics.index[-1]] = ""  # a blank current cluster counts as none
     clinics["current_cluster"] = current
     fmap = render_map(dataclasses.replace(demo_result, clinics=clinics))
-    layers = {e.layer_name: e for e in _walk(fmap) if isinstance(e, folium.FeatureGroup)}
+    layers = _layers(fmap)
     assert "Current clusters" in layers and not layers["Current clusters"].show
-    rings = [e for e in _walk(layers["Clinics that move"]) if isinstance(e, folium.CircleMarker)]
-    assert len(rings) == 2  # the mover, and the clinic with no current cluster
+    assert "Clinics that move" in layers
+    data = _data(fmap)
+    ids = clinics["clinic_id"].tolist()
+    rings = [ids[i] for i, _text in data["moves"]]
+    assert rings == [ids[mover], ids[-1]]  # the mover, and the clinic with no current cluster
+    assert {k["id"] for k in data["current"]} == set(current) - {""}
+    assert all(k["g"] for k in data["current"])
+    by_id = {c["id"]: c for c in data["clinics"]}
+    assert by_id[ids[mover]]["cu"] == f"K{other}" and by_id[ids[mover]]["mv"] == 1
+    assert "cu" not in by_id[ids[-1]] and by_id[ids[-1]]["mv"] == 1
     page = fmap.get_root().render()
     assert f"Moves from K{other} to {first}" in page
     assert "Clinics that move: 2" in page
@@ -216,8 +273,10 @@ def test_no_comparison_without_current_values(demo_result):
     clinics = demo_result.clinics.copy()
     clinics["current_cluster"] = None
     fmap = render_map(dataclasses.replace(demo_result, clinics=clinics))
-    names = {e.layer_name for e in _walk(fmap) if isinstance(e, folium.FeatureGroup)}
-    assert "Current clusters" not in names and "Clinics that move" not in names
+    assert not {"Current clusters", "Clinics that move"} & set(_layers(fmap))
+    data = _data(fmap)
+    assert "current" not in data and "moves" not in data
+    assert not any("cu" in c or "mv" in c for c in data["clinics"])
 
 
 def test_names_with_quotes_cannot_break_the_script(demo_result):
@@ -278,8 +337,7 @@ def test_links_with_a_land_map_are_links_across_water(demo_result):
 
 
 def _legend_texts(fmap) -> set[str]:
-    (controls,) = [e for e in _walk(fmap) if isinstance(e, ReviewControls)]
-    return {item["text"] for item in controls.data["legend"]["items"]}
+    return {item["text"] for item in _data(fmap)["legend"]["items"]}
 
 
 def test_every_element_of_the_map_renders_safely(demo_result):
@@ -290,6 +348,13 @@ def test_every_element_of_the_map_renders_safely(demo_result):
     fmap = render_map(demo_result, tiles="OpenStreetMap")
     macros = [e for e in _walk(fmap.get_root()) if isinstance(e, folium.MacroElement)]
     assert macros and all(isinstance(e, SafeMacro) for e in macros)
+    # The payload is data: no text of it is part of a template.
+    fmap_names = dataclasses.replace(
+        demo_result,
+        clinics=demo_result.clinics.assign(name="{{ 7*7 }} {% if 1 %}X{% endif %} </script>"),
+    )
+    page = render_map(fmap_names).get_root().render()
+    assert "{{ 7*7 }} {% if 1 %}X{% endif %} \\u003c/script\\u003e" in page and ">49<" not in page
     # A plain folium element, or an Element built from text, is refused.
     folium.Marker([55.0, 10.0], tooltip="{{7*7}}").add_to(fmap)
     with pytest.raises(UnsafeElementError, match="Marker"):

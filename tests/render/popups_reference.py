@@ -1,6 +1,8 @@
-"""Tooltip and popup HTML for clusters, clinics and links, in the chosen language.
+"""Tooltip and popup HTML of clusters, clinics and links, as the map wrote them in Python
+before they were built on demand by the page's script (``planner/render/draw.py``).
 
-Every value is escaped here; the elements pass the result to JavaScript as JSON.
+The browser tests render every tooltip and popup of a map in Chromium and compare it,
+text and marks, with these: the page shows what it always showed.
 """
 
 from __future__ import annotations
