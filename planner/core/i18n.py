@@ -64,7 +64,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "current_cluster": ("Current cluster", "Nuværende klynge"),
     "proposed_cluster": ("Proposed cluster", "Foreslået klynge"),
     "none": ("none", "ingen"),
-    "kr": ("kr", "kr."),
     "km": ("km", "km"),
     # Statuses
     "status_ok": ("ok", "ok"),

@@ -80,8 +80,11 @@ function plannerDraw(map, data, groups) {
   function clusterPopup(k) {
     var rows = [[T.patients, fmtInt(k.p)], [T.gps, fmtInt(k.d)], [T.clinics, fmtInt(k.n)]];
     if (k.mu) { rows.push([T.municipalities, k.mu]); }
-    rows.push([T.budget, fmtInt(k.b) + " " + T.kr], [T.startup, fmtInt(k.su) + " " + T.kr],
-              [T.meeting_clinic, k.mc]);
+    if (k.b !== undefined) {  // a funding rule (none in England's profile: no money shown)
+      rows.push([T.budget, fmtInt(k.b) + " " + data.money],
+                [T.startup, fmtInt(k.su) + " " + data.money]);
+    }
+    rows.push([T.meeting_clinic, k.mc]);
     if (k.co) { rows.push([T.coordinator, k.co]); }
     rows.push([T.farthest, fmtNum(k.f) + " " + T.km], [T.status, status(k.s), k.s !== "ok"]);
     if (k.no) { rows.push([T.note, k.no]); }

@@ -9,7 +9,8 @@ when it opens.  Only counts per clinic and per cluster are written, never a pati
 Keys of a cluster: ``id``, ``t`` (its title, "Cluster C01" in the map's language),
 ``at`` (where its name goes) and ``bounds``, ``c`` (palette index), ``g`` (territory,
 :func:`planner.render.shapes.encode`), ``p`` patients, ``d`` GPs, ``n`` clinics, ``s``
-status, ``mu`` municipalities, ``b`` annual budget, ``su`` start-up grant, ``mc`` meeting
+status, ``mu`` municipalities, ``b`` annual budget and ``su`` start-up grant (with a funding
+rule only), ``mc`` meeting
 clinic, ``co`` coordinator, ``f`` farthest km, ``no`` size note, ``x`` boundary crossings,
 ``pr`` a problem (``"bad"`` or ``"crossing"``).
 Keys of a clinic: ``id``, ``name``, ``at`` ([lat, lon]), ``r`` radius in pixels, ``p``
@@ -114,10 +115,12 @@ def cluster_records(
             d=_whole(row["doctors"]),
             n=_whole(row["clinics"]),
             s=str(row["status"]),
-            b=_whole(row["budget_dkk"]),
-            su=_whole(row["startup_dkk"]),
             f=_tenth(row["farthest_km"]),
         )
+        funding = result.profile.funding
+        if funding is not None and funding.columns[0] in row:  # else no money at all
+            budget, startup = funding.columns
+            record.update(b=_whole(row[budget]), su=_whole(row.get(startup, 0)))
         optional = {
             "mu": _text(row.get("municipalities")),
             "mc": _text(row.get("meeting_clinic")) or "",

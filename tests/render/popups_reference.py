@@ -11,6 +11,7 @@ import html
 from typing import Any
 
 from planner.core.i18n import fmt_int, fmt_num, label, status_label
+from planner.core.profiles import DENMARK
 
 __all__ = [
     "clinic_popup",
@@ -58,7 +59,7 @@ def cluster_tip(row: dict[str, Any], lang: str) -> str:
 
 def cluster_popup(row: dict[str, Any], lang: str, crossing: str = "") -> str:
     """Everything about a cluster: figures, budget, meeting clinic, status."""
-    kr, km = label("kr", lang), label("km", lang)
+    kr, km = DENMARK.funding.symbol[0 if lang == "en" else 1], label("km", lang)
     rows = [
         (label("patients", lang), fmt_int(row["patients"], lang)),
         (label("gps", lang), fmt_int(row["doctors"], lang)),
