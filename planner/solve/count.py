@@ -1,0 +1,117 @@
+"""A fixed number of clusters (the p-regions problem): exactly ``n``, each meeting the size
+rule, as compact as the heuristic finds.
+
+From a max-p plan of ``k >= n`` clusters, the two bordering clusters whose union costs
+the least extra travel (:class:`~planner.solve.polish.Travel`: GP-weighted distance to the
+meeting clinic plus a weighted diameter) are merged, again and again, until ``n`` are
+left; a hard ceiling is never broken by a merge.  Border moves and swaps then polish the
+result, which keeps the count (a move never empties a cluster below the size rule).
+
+Fewer clusters than the connected parts that can hold one, or more than the plan found,
+cannot be made: :class:`~planner.core.errors.InfeasibleError` says which.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from planner.core.errors import InfeasibleError
+from planner.core.instance import Instance
+from planner.core.rules import Rules
+from planner.solve.context import Context
+from planner.solve.polish import Travel, swap_pass, travel_pass
+from planner.solve.state import Plan
+
+__all__ = ["fixed_count", "least_clusters"]
+
+#: Polish sweeps after the merges (each a border-move and a swap sweep); stops early when
+#: a sweep changes nothing.
+SWEEPS = 8
+
+
+def least_clusters(instance: Instance, labels: np.ndarray) -> int:
+    """The fewest clusters a plan can have: one per connected part that holds one."""
+    comp = instance.adjacency.components()
+    used = labels >= 0
+    return len(np.unique(comp[used])) if used.any() else 0
+
+
+def _plan_of(ctx: Context, labels: np.ndarray) -> Plan:
+    plan = Plan(ctx)
+    ids: dict[int, int] = {}
+    for i, c in enumerate(labels.tolist()):
+        if c < 0:
+            continue
+        if c not in ids:
+            ids[c] = plan.new_cluster()
+        plan.add(i, ids[c])
+    return plan
+
+
+def _bordering(plan: Plan) -> set[tuple[int, int]]:
+    label, nbrs = plan.label, plan.ctx.nbrs
+    pairs = set()
+    for i, a in enumerate(label):
+        if a < 0:
+            continue
+        for j in nbrs[i]:
+            b = label[j]
+            if b >= 0 and b != a:
+                pairs.add((min(a, b), max(a, b)))
+    return pairs
+
+
+def fixed_count(
+    instance: Instance, rules: Rules, labels: np.ndarray, n: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Labels of exactly ``n`` clusters, from a valid plan's ``labels`` with at least ``n``.
+
+    Raises
+    ------
+    InfeasibleError
+        ``n`` is below the connected parts that each need a cluster, above the clusters of
+        ``labels``, or no merge down to ``n`` keeps a hard ceiling.
+    """
+    found = len(np.unique(labels[labels >= 0]))
+    least = least_clusters(instance, labels)
+    if n < least:
+        raise InfeasibleError(
+            f"{n} cluster(s) cannot be made: the region falls into {least} parts that are "
+            f"not joined (water without a link, or boundaries), and each needs a cluster of "
+            f"its own; ask for at least {least}, or add links"
+        )
+    if n > found:
+        raise InfeasibleError(f"{n} clusters were asked for, but the plan found only {found}")
+    ctx = Context.from_instance(instance, rules)
+    plan = _plan_of(ctx, labels)
+    travel = Travel(plan)
+
+    def extra(a: int, b: int) -> float | None:
+        if rules.too_big(plan.pat[a] + plan.pat[b]):
+            return None
+        merged = sorted(plan.members[a] | plan.members[b])
+        return travel.of(merged) - travel.cluster(a) - travel.cluster(b)
+
+    costs = {pair: extra(*pair) for pair in _bordering(plan)}
+    while plan.k > n:
+        allowed = [(cost, pair) for pair, cost in costs.items() if cost is not None]
+        if not allowed:
+            raise InfeasibleError(
+                f"{n} clusters cannot be made under the hard ceiling of "
+                f"{rules.max_patients:,} patients: every merge of two bordering clusters "
+                f"of the {plan.k} found would break it; ask for at least {plan.k}, or make "
+                "the ceiling soft"
+            )
+        _, (a, b) = min(allowed)
+        for i in sorted(plan.members[b]):
+            plan.move(i, a)
+        travel.forget(a, b)
+        costs = {pair: cost for pair, cost in costs.items() if a not in pair and b not in pair}
+        for d in plan.neighbour_clusters(a):
+            pair = (min(a, d), max(a, d))
+            costs[pair] = extra(*pair)
+    nodes = [i for i in range(instance.n) if plan.label[i] >= 0]
+    for _ in range(SWEEPS):
+        if travel_pass(plan, nodes, rng) + swap_pass(plan, nodes, rng) == 0:
+            break
+    return plan.labels(np.arange(instance.n))
