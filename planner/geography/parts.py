@@ -38,8 +38,13 @@ def part_land(
     import geopandas as gpd
 
     estimated = land is None
+    if len(others):  # only the clinics near the part shape its cells: a country has many
+        low, high = mine.min(axis=0), mine.max(axis=0)
+        margin = max(float((high - low).max()) * 0.5, 20_000.0)
+        near = ((others >= low - margin) & (others <= high + margin)).all(axis=1)
+        others = others[near]
     everyone = np.vstack([mine, others]) if len(others) else mine
-    if land is None:
+    if land is None:  # estimated from the clinics near the part, as one plan would
         land = default_land(gpd.GeoSeries(shapely.points(everyone)))
     if not len(others):
         return land, estimated
