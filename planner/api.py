@@ -36,12 +36,14 @@ from planner.geography.areas import with_areas
 from planner.geography.boundaries import boundary_mode, cut_between, planning_units
 from planner.geography.land import land_in
 from planner.geography.parts import part_land
+from planner.geography.polygons import polygon_geography
 from planner.geography.territories import build_geography
 from planner.load.common import Sheet
 from planner.load.inputs import ClinicsLike, Inputs, read_clinics, read_inputs
 from planner.load.onland import off_land_problems
 from planner.load.parts import part_of
 from planner.load.skipped import no_skipped, skip_rows
+from planner.load.units import check_gp_rule, gp_weights, has_shapes
 from planner.load.validate import file_rows, to_metric, validate_clinics
 from planner.result.assemble import Run, assemble
 from planner.result.plan_result import PlanResult
@@ -95,12 +97,17 @@ def plan(
     Parameters
     ----------
     clinics
-        A clinic file (CSV, GeoJSON, GeoPackage) or table with ``clinic_id, name, lat,
-        lon, patients, doctors`` (optionally ``municipality``, ``region`` and the choice
-        columns ``existing_cluster``, ``group``, ``cannot_link``, ``leaving``), under
-        these names, the request's ``columns`` map or a known alias (``ydernummer``,
-        ``kommune`` ...).  Validated, never modified.  ``None``: ``request.clinics``, or
-        the embedded demo region (with its land) when that is unset too.
+        A clinic file (CSV, GeoJSON, GeoPackage, Shapefile) or table with ``clinic_id,
+        lat, lon, patients`` and optionally ``name`` (the id stands in), ``doctors`` (GP
+        counts: without them no GP rule, figures weighted by patients, no per-GP grant),
+        ``municipality``, ``region`` and the choice columns ``existing_cluster``,
+        ``group``, ``cannot_link``, ``leaving``.  A spatial file or GeoDataFrame of
+        polygons is planned as polygon units, the polygons being the territories
+        (:mod:`planner.load.units`, ``contiguity`` rook or queen, ``crs`` for a file
+        that names none).  Columns go under these names, the request's ``columns`` map
+        or a known alias (``ydernummer``, ``kommune`` ...).  Validated, never modified.
+        ``None``: ``request.clinics``, or the embedded demo region (with its land) when
+        that is unset too.
     request
         Everything else that decides the plan (:class:`~planner.core.request.PlanRequest`):
         rules, land, links, boundaries, choices, mode, method, seed, time limit.
@@ -224,6 +231,7 @@ def _prepare(
     sheet: Sheet, request: PlanRequest, default_land: Any, everyone: set[str] | None = None
 ) -> _Prepared:
     sheet, table, skipped = _validated(sheet, request)
+    check_gp_rule(table, request.rules, sheet.source)
     ids = set(table["clinic_id"].astype(str))
     inputs = read_inputs(request, everyone or ids)
     if everyone is not None:
@@ -271,16 +279,24 @@ def _plan(
         theirs = gpd.GeoSeries(gpd.points_from_xy(others[:, 0], others[:, 1]), crs="EPSG:4326")
         theirs = theirs.to_crs(sub.crs)
         land, estimated = part_land(mine, np.column_stack([theirs.x, theirs.y]), ready.land)
-    geo = build_geography(
-        sub, land=land, links=list(ready.inputs.links), link_max_km=rules.link_max_km,
-        areas=region, alone_from=rules.min_patients if rules.min_doctors is None else None,
-        estimated=estimated,
-    )  # fmt: skip
+    alone_from = rules.min_patients if rules.min_doctors is None else None
+    if has_shapes(sub):  # polygon units: their polygons are the territories
+        if ready.inputs.land is not None:
+            log.info("polygon units are their own territories: the land map is not used")
+        geo = polygon_geography(
+            sub, contiguity=request.contiguity, links=list(ready.inputs.links),
+            link_max_km=rules.link_max_km, areas=region, alone_from=alone_from,
+        )  # fmt: skip
+    else:
+        geo = build_geography(
+            sub, land=land, links=list(ready.inputs.links), link_max_km=rules.link_max_km,
+            areas=region, alone_from=alone_from, estimated=estimated,
+        )  # fmt: skip
     built = time.perf_counter()
     ids = sub["clinic_id"].astype(str).to_numpy()
     sizes = Sizes(
         sub["patients"].to_numpy(),
-        sub["doctors"].to_numpy(),
+        gp_weights(sub),  # no GP counts: patients weigh the figures (there is no GP rule)
         np.column_stack([sub.geometry.x, sub.geometry.y]),
         rules,
     )
@@ -310,7 +326,8 @@ def _plan(
     solved.conflicts[:0] = ready.rejected
     run = Run(
         table=table, active=active, geo=geo, units=units, solved=solved, choices=wanted,
-        request=request, land_given=ready.land is not None, proofs=tuple(proofs),
+        request=request, land_given=ready.land is not None or has_shapes(sub),
+        proofs=tuple(proofs),
         skipped=ready.skipped,
         timings={"started": started, "built": built, "solved": time.perf_counter()},
     )  # fmt: skip

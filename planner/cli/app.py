@@ -109,7 +109,7 @@ def plan_flags(params: dict[str, Any]) -> dict[str, Any]:
         profile=p["profile"], mode="replan" if p["replan"] else p["mode"], seed=p["seed"],
         time_limit=p["time_limit"], patients_per_gp=p["patients_per_gp"], method=p["method"],
         lang=p["lang"], map=False if p["no_map"] else None, columns=mapping or None,
-        skip_invalid=p["skip_invalid"],
+        skip_invalid=p["skip_invalid"], crs=p.get("crs"), contiguity=p.get("contiguity"),
     )  # fmt: skip
 
 
@@ -117,7 +117,10 @@ def plan_flags(params: dict[str, Any]) -> dict[str, Any]:
 def plan_command(
     clinics: Annotated[
         Path | None,
-        typer.Argument(help="Clinics file (CSV, GeoJSON, GeoPackage). Default: the demo region."),
+        typer.Argument(
+            help="Clinics file (CSV, GeoJSON, GeoPackage, Shapefile), or polygon units "
+            "(their polygons are the territories). Default: the demo region."
+        ),
     ] = None,
     config: Annotated[
         Path | None,
@@ -143,6 +146,22 @@ def plan_command(
     ] = None,
     land: Annotated[
         Path | None, typer.Option("--land", metavar="FILE", help="Polygon file of land (unioned).")
+    ] = None,
+    crs: Annotated[
+        str | None,
+        typer.Option(
+            metavar="CRS",
+            help="Coordinate reference system of a file that names none (a Shapefile "
+            "without .prj), e.g. EPSG:32617.",
+        ),
+    ] = None,
+    contiguity: Annotated[
+        str | None,
+        typer.Option(
+            metavar="RULE",
+            help=f"Polygon units are neighbours by a shared border (rook) or corners too "
+            f"(queen); default {_REQ.contiguity}.",
+        ),
     ] = None,
     min_patients: Annotated[
         int | None,
@@ -359,13 +378,16 @@ def _settle(
 
 
 def _plan_or_exit(request: PlanRequest, quiet: bool) -> PlanResult:
-    """Read the inputs and plan; exit 3 when an input is bad."""
+    """Read the inputs and plan; exit 3 when an input is bad (2 for a GP rule without GPs)."""
     from planner.cli.plan import run_plan
+    from planner.load.units import NoGpCountsError
 
     try:
         return run_plan(request, quiet)
     except ValidationError as exc:
         _fail("Input failed validation", str(exc), EXIT_INVALID)
+    except NoGpCountsError as exc:  # a GP rule for a table without GP counts
+        _fail("Usage error:", str(exc), EXIT_USAGE)
     except InfeasibleError as exc:
         _fail("No plan meets the rules:", str(exc), EXIT_INFEASIBLE)
     except (PlannerError, OSError) as exc:

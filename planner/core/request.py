@@ -30,6 +30,7 @@ from planner.core.rules import Rules
 __all__ = [
     "BOUNDARY_MODES",
     "COLUMN_KEYS",
+    "CONTIGUITY",
     "METHODS",
     "MODES",
     "MUNICIPALITY_KEY",
@@ -43,6 +44,9 @@ __all__ = [
 
 #: How administrative boundaries bind clusters.
 BOUNDARY_MODES: tuple[str, ...] = ("auto", "none", "region", "municipality")
+#: When two polygon units are neighbours: a shared border of positive length (rook), or
+#: any shared point, corners too (queen).
+CONTIGUITY: tuple[str, ...] = ("rook", "queen")
 #: Planning modes: a fresh plan, or the least change to the current plan.
 MODES: tuple[str, ...] = ("plan", "replan")
 #: Solver names (each registered in :data:`planner.solve.SOLVERS`).
@@ -81,6 +85,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("links", "input", "links", PATH),
     Setting("patients_per_gp", "input", "patients_per_gp", WHOLE),
     Setting("layer", "input", "layer", TEXT),
+    Setting("crs", "input", "crs", TEXT),
+    Setting("contiguity", "input", "contiguity", TEXT, CONTIGUITY),
     Setting("by", "input", "by", TEXT),
     Setting("part", "input", "part", TEXT),
     Setting("columns", "input", "columns", MAP),
@@ -133,6 +139,13 @@ class PlanRequest:
     layer
         The layer of a clinics file with several (a GeoPackage); by default its only layer
         or its only point layer.
+    crs
+        The coordinate reference system of a clinics or units file that names none (a
+        Shapefile without ``.prj``), e.g. ``"EPSG:32617"``; a file's own CRS wins.
+    contiguity
+        One of :data:`CONTIGUITY`: when two polygon units are neighbours (a shared border
+        of positive length, or corners too).  Clinic points' territories always share
+        borders.
     by, part
         Plan only the clinics whose column ``by`` holds ``part`` (one part of a batch, see
         :mod:`planner.batch`); choice files and links may name clinics of other parts.
@@ -174,6 +187,8 @@ class PlanRequest:
     patients_per_gp: int | None = None
     columns: Mapping[str, str] = field(default_factory=lambda: _frozen_map(None))
     layer: str | None = None
+    crs: str | None = None
+    contiguity: str = "rook"
     by: str | None = None
     part: str | None = None
     skip_invalid: bool = False
@@ -199,7 +214,7 @@ class PlanRequest:
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", _frozen_map(self.columns))
         object.__setattr__(self, "profile", get_profile(self.profile))
-        for name in ("boundaries", "lock", "mode", "method"):
+        for name in ("boundaries", "lock", "mode", "method", "contiguity"):
             _check_word(name, getattr(self, name))
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise PlannerError(f"seed must be a non-negative whole number, got {self.seed!r}")
@@ -209,6 +224,8 @@ class PlanRequest:
             )
         if self.patients_per_gp is not None and not self.patients_per_gp >= 1:
             raise PlannerError(f"patients_per_gp must be at least 1, got {self.patients_per_gp!r}")
+        if self.crs is not None:
+            _check_crs(self.crs)
         if (self.by is None) != (self.part is None):
             raise PlannerError(f"by and part go together, got by={self.by!r}, part={self.part!r}")
         unknown = sorted(set(self.columns) - set(COLUMN_KEYS))
@@ -332,6 +349,18 @@ def _check_word(name: str, value: Any) -> None:
     allowed = _BY_NAME[name].allowed
     if allowed is not None and value not in allowed:
         raise PlannerError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+
+
+def _check_crs(crs: Any) -> None:
+    """A CRS pyproj knows ("EPSG:32617", a WKT or PROJ string), or a usage error."""
+    import pyproj
+
+    try:
+        pyproj.CRS.from_user_input(crs)
+    except (pyproj.exceptions.CRSError, TypeError) as exc:
+        raise PlannerError(
+            f"crs must be a coordinate reference system such as EPSG:32617, got {crs!r}"
+        ) from exc
 
 
 def seed_from(random_state: Any) -> int:

@@ -54,20 +54,24 @@ def annual_budget(patients: int, funding: Funding | None = DENMARK.funding) -> f
     return funding.annual(patients)
 
 
-def _columns(funding: Funding | None) -> list[str]:
-    """The cluster table's columns: the funding's own, or none without funding."""
+def _columns(funding: Funding | None, gp_counts: bool = True) -> list[str]:
+    """The cluster table's columns: the funding's own, or none without funding; without
+    GP counts no ``doctors`` and no per-GP start-up grant."""
     out = [c for c in CLUSTER_COLUMNS if c not in ("budget_dkk", "startup_dkk")]
     if funding is not None:
         at = out.index("status")
-        out[at:at] = list(funding.columns)
-    return out
+        out[at:at] = list(funding.columns if gp_counts else funding.columns[:1])
+    return out if gp_counts else [c for c in out if c != "doctors"]
 
 
-def _money(funding: Funding | None, patients: int, doctors: int) -> dict[str, float]:
+def _money(
+    funding: Funding | None, patients: int, doctors: int, gp_counts: bool = True
+) -> dict[str, float]:
     if funding is None:
         return {}
     budget, startup = funding.columns
-    return {budget: funding.annual(patients), startup: funding.startup(doctors)}
+    grant = {startup: funding.startup(doctors)} if gp_counts else {}
+    return {budget: funding.annual(patients), **grant}
 
 
 def _status(patients: int, doctors: int, rules: Rules) -> tuple[str, Reason | None]:
@@ -172,11 +176,15 @@ def cluster_table(
     names: dict[int, str] | None = None,
     crossings: dict[int, Reason] | None = None,
     funding: Funding | None = DENMARK.funding,
+    gp_counts: bool = True,
 ) -> tuple[gpd.GeoDataFrame, dict[int, str]]:
     """One row per cluster with its territory, and the id given to each label.
 
     With ``funding``, each cluster's annual budget and start-up grant (columns
     ``budget_<currency>``, ``startup_<currency>``); without, no money columns.
+    Without ``gp_counts`` (the clinics have no GP column) there is no ``doctors`` column
+    and no start-up grant (it is per GP), and ``instance.doctors`` holds the weights of
+    the GP-weighted figures (the patients: meeting clinic, coordinator, ``mean_gp_km``).
 
     Clusters are numbered north to south (then west to east) by their patient-weighted
     centre, so ids read naturally on a map and do not depend on the solver's numbering.
@@ -214,7 +222,7 @@ def cluster_table(
                 "mean_gp_km": round(fig.mean_gp_km, 2),
                 "farthest_km": round(fig.max_km, 2),
                 "diameter_km": round(fig.diameter_km, 2),
-                **_money(funding, fig.patients, fig.doctors),
+                **_money(funding, fig.patients, fig.doctors, gp_counts),
                 "status": status,
                 "size_note": note.text("en") if note else "",
                 "crossings": crossing.text("en") if crossing else "",
@@ -225,7 +233,7 @@ def cluster_table(
                 ),
             }
         )
-    frame = pd.DataFrame(rows, columns=[*_columns(funding), "geometry"])
+    frame = pd.DataFrame(rows, columns=[*_columns(funding, gp_counts), "geometry"])
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=table.crs), ids
 
 

@@ -23,7 +23,7 @@ from scipy.spatial import cKDTree
 from planner.core.adjacency import Adjacency
 from planner.core.errors import PlannerError
 
-__all__ = ["Geography", "build_geography", "default_land"]
+__all__ = ["Geography", "build_geography", "default_land", "join_masses"]
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +219,47 @@ def build_geography(
             graph.add_edges_from(((i, j) for j in members[k + 1 :]), kind="site")
 
     ids = clinics["clinic_id"].astype(str).tolist()
+    patients = clinics["patients"].to_numpy() if "patients" in clinics else np.zeros(n)
+    link_frame, unlinked = join_masses(
+        graph, ids, xy, patients, clinics.crs, links=links, auto_link=auto_link,
+        link_max_km=link_max_km, areas=areas, alone_from=alone_from, gap=gap,
+    )  # fmt: skip
+    territories = gpd.GeoSeries(pieces[site_of], index=clinics.index, crs=clinics.crs)
+    return Geography(
+        graph=graph,
+        adjacency=Adjacency.from_networkx(graph),
+        territories=territories,
+        links=link_frame,
+        land=land,
+        unlinked=unlinked,
+    )
+
+
+LinkRow = tuple[int, int, str, float | None]
+
+
+def join_masses(
+    graph: nx.Graph,
+    ids: list[str],
+    xy: np.ndarray,
+    patients: np.ndarray,
+    crs: object,
+    *,
+    links: Sequence[tuple[str, str] | tuple[str, str, float | None]] | None = None,
+    auto_link: bool = True,
+    link_max_km: float = 60.0,
+    areas: Sequence[str] | np.ndarray | None = None,
+    alone_from: int | None = None,
+    gap: str = "water",
+) -> tuple[gpd.GeoDataFrame, tuple[int, ...]]:
+    """Join the land masses of ``graph`` (nodes ``0..n-1`` at ``xy``): the explicit
+    ``links``, then (``auto_link``) each mass still apart to the nearest unit across the
+    ``gap`` within ``link_max_km`` (of its own area when ``areas`` are given), as
+    :func:`build_geography` does for clinics and :mod:`planner.geography.polygons` for
+    polygon units.  Edges of kind ``"link"`` are added to ``graph``.
+
+    Returns the links (one row each, see :class:`Geography`) and the masses left apart.
+    """
     rows = _explicit_links(graph, ids, xy, links or [])
     unlinked: tuple[int, ...] = ()
     if auto_link:
@@ -226,7 +267,6 @@ def build_geography(
         more, unlinked, mass = _nearest_links(graph, xy, link_max_km * 1_000.0, area)
         rows += more
         if unlinked:
-            patients = clinics["patients"].to_numpy() if "patients" in clinics else np.zeros(n)
             # A mass with patients enough for a cluster of its own needs no link.
             small = [
                 r
@@ -245,19 +285,7 @@ def build_geography(
                     "%d land masses stay apart, each big enough for clusters of its own",
                     len(unlinked),
                 )
-    link_frame = _link_frame(rows, ids, xy, clinics.crs)
-    territories = gpd.GeoSeries(pieces[site_of], index=clinics.index, crs=clinics.crs)
-    return Geography(
-        graph=graph,
-        adjacency=Adjacency.from_networkx(graph),
-        territories=territories,
-        links=link_frame,
-        land=land,
-        unlinked=unlinked,
-    )
-
-
-LinkRow = tuple[int, int, str, float | None]
+    return _link_frame(rows, ids, xy, crs), unlinked
 
 
 def _explicit_links(

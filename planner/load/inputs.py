@@ -31,6 +31,7 @@ from planner.load.side_files import (
     read_links,
 )
 from planner.load.spatial import read_polygons
+from planner.load.units import read_units
 from planner.load.validate import decimal_mark, parse_count
 
 __all__ = ["Inputs", "Polygons", "read_clinics", "read_inputs"]
@@ -46,7 +47,9 @@ def read_clinics(clinics: ClinicsLike, request: PlanRequest, *, source: str | No
     Parameters
     ----------
     clinics
-        A file (CSV, GeoJSON, GeoPackage), a table read already, or a (Geo)DataFrame.
+        A file (CSV, GeoJSON, GeoPackage, Shapefile, TopoJSON; polygons are read as
+        planning units, see :mod:`planner.load.units`), a table read already, or a
+        (Geo)DataFrame.
     request
         Its ``columns`` map names the file's columns (the aliases in
         :data:`~planner.load.columns.COLUMN_ALIASES` are always recognised); ``patients``
@@ -60,7 +63,12 @@ def read_clinics(clinics: ClinicsLike, request: PlanRequest, *, source: str | No
     Sheet
         The table with canonical column names, and where each came from.
     """
-    if isinstance(clinics, str | Path):
+    units = read_units(  # a spatial file: polygon units, or points (a Shapefile too)
+        clinics, layer=request.layer, crs=request.crs, columns=dict(request.columns), source=source
+    )
+    if units is not None:
+        sheet = units
+    elif isinstance(clinics, str | Path):
         sheet = read_table(clinics, layer=request.layer)
     else:
         sheet = as_sheet(clinics, source)

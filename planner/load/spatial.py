@@ -20,7 +20,14 @@ from planner.core.errors import Problem, ValidationError
 from planner.load.columns import COLUMN_ALIASES
 from planner.load.common import existing_file, fail, find_column, normalise
 
-__all__ = ["read_land", "read_polygons", "read_spatial", "table_from_geodataframe", "to_wgs84"]
+__all__ = [
+    "polygonal_parts",
+    "read_land",
+    "read_polygons",
+    "read_spatial",
+    "table_from_geodataframe",
+    "to_wgs84",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +134,7 @@ def table_from_geodataframe(gdf: gpd.GeoDataFrame, *, source: str = "<table>") -
     return table
 
 
-def _polygonal(geoms: np.ndarray) -> np.ndarray:
+def polygonal_parts(geoms: np.ndarray) -> np.ndarray:
     """Each geometry's polygonal part (2-D, valid) or None."""
     geoms = shapely.make_valid(shapely.force_2d(geoms))
     out = np.empty(len(geoms), dtype=object)
@@ -180,7 +187,7 @@ def read_land(path: str | Path) -> BaseGeometry:
     pieces: list[shapely.Geometry] = []
     for layer in _polygon_layers(path, source):
         gdf = to_wgs84(read_spatial(path, source, layer), source)
-        polys = _polygonal(np.asarray(gdf.geometry.values))
+        polys = polygonal_parts(np.asarray(gdf.geometry.values))
         pieces.extend(p for p in polys if p is not None)
     if not pieces:
         raise fail(source, "the file holds no polygons to use as land")
@@ -226,7 +233,7 @@ def read_polygons(path: str | Path, *, name_col: str, layer: str | None = None) 
             f"column '{name_col}' is not in the file; available columns: {', '.join(columns)}",
             column=name_col,
         )
-    geoms = _polygonal(np.asarray(gdf.geometry.values))
+    geoms = polygonal_parts(np.asarray(gdf.geometry.values))
     names = gdf[found].astype(object).where(gdf[found].notna(), "").astype(str).str.strip()
     keep = ~shapely.is_missing(geoms)
     problems = [

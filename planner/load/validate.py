@@ -30,10 +30,12 @@ from planner.core.errors import PlannerError, Problem, ValidationError
 from planner.core.rules import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from planner.load.common import Sheet
 from planner.load.readers import as_sheet
+from planner.load.units import SHAPE
 
 __all__ = [
     "COLUMN_FLAGS",
     "MOST",
+    "NEEDED",
     "decimal_mark",
     "file_rows",
     "metric_crs",
@@ -205,9 +207,13 @@ def _parse_coordinate(column: str) -> Callable[[object], float]:
 
 #: Other ways to supply a required column, named in the message when it is missing.
 _ALTERNATIVES = {
-    "doctors": ", or --patients-per-gp N to estimate GPs as patients / N",
     "patients": ", or --patients FILE to count them from a patient list",
 }
+#: Columns a table may lack: without ``name`` the id stands in; without ``doctors`` there
+#: are no GP counts (no GP rule, figures weighted by patients, no per-GP grant).
+_OPTIONAL = ("name", "doctors")
+#: Columns a table must have.
+NEEDED = tuple(c for c in REQUIRED_COLUMNS if c not in _OPTIONAL)
 
 
 def _column_problems(df: pd.DataFrame, source: str) -> list[Problem]:
@@ -216,7 +222,7 @@ def _column_problems(df: pd.DataFrame, source: str) -> list[Problem]:
         Problem(source, None, c, f"column '{c}' appears more than once")
         for c in sorted({c for c in present if present.count(c) > 1})
     ]
-    for column in REQUIRED_COLUMNS:
+    for column in NEEDED:
         if column not in present:
             problems.append(
                 Problem(
@@ -268,6 +274,7 @@ def _id_problems(ids: list[str], rows: np.ndarray, source: str) -> list[Problem]
 
 def _blank_rows(df: pd.DataFrame) -> np.ndarray:
     """Rows where every cell is empty (e.g. trailing ';;;;' lines from Excel)."""
+    df = df.drop(columns=[SHAPE], errors="ignore")  # a unit's polygon is no cell to read
     if df.shape[1] == 0:
         return np.zeros(len(df), dtype=bool)
     cells = df.map(_text) if len(df) else df
@@ -286,10 +293,11 @@ def validate_clinics(table: Sheet | pd.DataFrame, *, source: str | None = None) 
     Parameters
     ----------
     table
-        Clinics with the canonical columns ``clinic_id``, ``name``, ``lat``, ``lon``,
-        ``patients``, ``doctors`` and optionally ``municipality``, ``region``; cells as text
-        (decimal commas accepted) or numbers.  A GeoDataFrame without ``lat``/``lon`` gets
-        them from its geometry.  Never modified.
+        Clinics with the canonical columns ``clinic_id``, ``lat``, ``lon``, ``patients``
+        and optionally ``name`` (the id stands in), ``doctors`` (GP counts),
+        ``municipality``, ``region``; cells as text (decimal commas accepted) or numbers.
+        A GeoDataFrame without ``lat``/``lon`` gets them from its geometry.  Polygon units
+        keep their polygon in :data:`~planner.load.units.SHAPE`.  Never modified.
     source
         Name used in problem messages; defaults to the sheet's source.
 
@@ -297,7 +305,8 @@ def validate_clinics(table: Sheet | pd.DataFrame, *, source: str | None = None) 
     -------
     geopandas.GeoDataFrame
         EPSG:4326, index 0..n-1, columns ``clinic_id`` (str), ``name`` (str; an empty name
-        becomes the clinic id), ``lat``, ``lon`` (float64), ``patients``, ``doctors`` (int64),
+        becomes the clinic id), ``lat``, ``lon`` (float64), ``patients``, ``doctors`` (int64;
+        only when the table has GP counts),
         ``municipality``/``region`` (str) when present, then every other column unchanged,
         and Point geometry.  Rows whose cells are all empty are dropped.
 
@@ -353,9 +362,12 @@ def validate_clinics(table: Sheet | pd.DataFrame, *, source: str | None = None) 
 
 def _build(table: pd.DataFrame, parsed: dict[str, list[object]], source: str) -> gpd.GeoDataFrame:
     ids = parsed["clinic_id"]
-    names = [_text(v) or cid for v, cid in zip(table["name"].tolist(), ids, strict=True)]
-    n_empty = sum(_text(v) == "" for v in table["name"].tolist())
-    if n_empty:
+    given = table["name"].tolist() if "name" in table.columns else [""] * len(ids)
+    names = [_text(v) or cid for v, cid in zip(given, ids, strict=True)]
+    n_empty = sum(_text(v) == "" for v in given)
+    if "name" not in table.columns:
+        logger.info("%s: no name column; each clinic is named by its clinic_id", source)
+    elif n_empty:
         logger.info("%s: %d clinic(s) without a name are named by their clinic_id", source, n_empty)
     columns: dict[str, object] = {
         "clinic_id": pd.array(ids, dtype=str),
@@ -363,8 +375,9 @@ def _build(table: pd.DataFrame, parsed: dict[str, list[object]], source: str) ->
         "lat": np.asarray(parsed["lat"], dtype=np.float64),
         "lon": np.asarray(parsed["lon"], dtype=np.float64),
         "patients": np.asarray(parsed["patients"], dtype=np.int64),
-        "doctors": np.asarray(parsed["doctors"], dtype=np.int64),
     }
+    if "doctors" in parsed:  # else no GP counts: no column (planner.load.units.gp_weights)
+        columns["doctors"] = np.asarray(parsed["doctors"], dtype=np.int64)
     for column in OPTIONAL_COLUMNS:
         if column in table.columns:
             columns[column] = pd.array([_text(v) for v in table[column].tolist()], dtype=str)

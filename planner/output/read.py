@@ -193,7 +193,7 @@ def _typed_clinics(clinics: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     clinics["cluster_id"] = _blank_to_none(clinics["cluster_id"])
     if "current_cluster" in clinics.columns:
         clinics["current_cluster"] = _blank_to_none(clinics["current_cluster"])
-    for col in ("patients", "doctors"):
+    for col in ("patients", "doctors") if "doctors" in clinics.columns else ("patients",):
         clinics[col] = pd.to_numeric(clinics[col], errors="coerce").fillna(0).astype(int)
     return clinics
 

@@ -167,7 +167,7 @@ def _totals(result: PlanResult, lang: str) -> str:
     rows = [
         (label("clinics", lang), fmt_int(m.get("clinics", len(result.clinics)), lang)),
         (label("patients", lang), fmt_int(m.get("patients", 0), lang)),
-        (label("gps", lang), fmt_int(m.get("doctors", 0), lang)),
+        *([(label("gps", lang), fmt_int(m["doctors"], lang))] if "doctors" in m else []),
         (label("clusters", lang), fmt_int(len(result.clusters), lang)),
         (
             label("report_bound", lang),
@@ -280,7 +280,7 @@ def _cluster_columns(clusters: pd.DataFrame, lang: str, result: PlanResult) -> l
     cols: list[Column] = [
         (label("cluster", lang), "cluster_id", "text"),
         (label("patients", lang), "patients", "int"),
-        (label("gps", lang), "doctors", "int"),
+        *([(label("gps", lang), "doctors", "int")] if "doctors" in clusters.columns else []),
         (label("clinics", lang), "clinics", "int"),
         (label("municipalities", lang), "municipalities", "text"),
         *(

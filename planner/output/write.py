@@ -170,7 +170,8 @@ def clinics_frame(result: PlanResult) -> gpd.GeoDataFrame:
     reaches a file.  ``neighbours`` lists the ids of the clinics each one borders in the
     contiguity graph (``;``-separated), so a map can be redrawn from the files.
     """
-    fields = [*CLINIC_FIELDS, *(c for c in OPTIONAL_CLINIC_FIELDS if c in result.clinics)]
+    # Without GP counts a plan's clinics have no "doctors" (planner.load.units).
+    fields = [c for c in (*CLINIC_FIELDS, *OPTIONAL_CLINIC_FIELDS) if c in result.clinics]
     clinics = result.clinics
     if "reason_code" not in clinics.columns:  # a plan read back from before reasons had codes
         clinics = clinics.assign(reason_code="")

@@ -71,18 +71,19 @@ function plannerDraw(map, data, groups) {
   function text(t) { return el("span", "", t); }
 
   function clusterHead(k) { return [el("b", "", k.t)]; }
+  function gpRow(x) { return x.d === undefined ? [] : [[T.gps, fmtInt(x.d)]]; }
   function clusterTip(k) {
     return tip(clusterHead(k), [
-      [T.patients, fmtInt(k.p)], [T.gps, fmtInt(k.d)], [T.clinics, fmtInt(k.n)],
+      [T.patients, fmtInt(k.p)]].concat(gpRow(k), [[T.clinics, fmtInt(k.n)],
       [T.status, status(k.s), k.s !== "ok"]
-    ]);
+    ]));
   }
   function clusterPopup(k) {
-    var rows = [[T.patients, fmtInt(k.p)], [T.gps, fmtInt(k.d)], [T.clinics, fmtInt(k.n)]];
+    var rows = [[T.patients, fmtInt(k.p)]].concat(gpRow(k), [[T.clinics, fmtInt(k.n)]]);
     if (k.mu) { rows.push([T.municipalities, k.mu]); }
     if (k.b !== undefined) {  // a funding rule (none in England's profile: no money shown)
-      rows.push([T.budget, fmtInt(k.b) + " " + data.money],
-                [T.startup, fmtInt(k.su) + " " + data.money]);
+      rows.push([T.budget, fmtInt(k.b) + " " + data.money]);
+      if (k.su !== undefined) { rows.push([T.startup, fmtInt(k.su) + " " + data.money]); }
     }
     rows.push([T.meeting_clinic, k.mc]);
     if (k.co) { rows.push([T.coordinator, k.co]); }
@@ -103,12 +104,12 @@ function plannerDraw(map, data, groups) {
     return tip(clusterHead(k), rows, after);
   }
   function clinicTip(c) {
-    var rows = [[T.patients, fmtInt(c.p)], [T.gps, fmtInt(c.d)], [T.cluster, c.k || T.none]];
+    var rows = [[T.patients, fmtInt(c.p)]].concat(gpRow(c), [[T.cluster, c.k || T.none]]);
     if (c.s) { rows.push([T.status, status(c.s), true]); }
     return tip([el("b", "", c.name), " (" + c.id + ")"], rows);
   }
   function clinicPopup(c) {
-    var rows = [[T.clinic_id, c.id], [T.patients, fmtInt(c.p)], [T.gps, fmtInt(c.d)]];
+    var rows = [[T.clinic_id, c.id], [T.patients, fmtInt(c.p)]].concat(gpRow(c));
     if (c.mu) { rows.push([T.municipality, c.mu]); }
     if (c.rg) { rows.push([T.region, c.rg]); }
     rows.push([T.proposed_cluster, c.k || T.none]);

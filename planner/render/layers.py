@@ -112,7 +112,6 @@ def cluster_records(
         record["g"] = encode(shapes[i])
         record.update(
             p=_whole(row["patients"]),
-            d=_whole(row["doctors"]),
             n=_whole(row["clinics"]),
             s=str(row["status"]),
             f=_tenth(row["farthest_km"]),
@@ -120,7 +119,11 @@ def cluster_records(
         funding = result.profile.funding
         if funding is not None and funding.columns[0] in row:  # else no money at all
             budget, startup = funding.columns
-            record.update(b=_whole(row[budget]), su=_whole(row.get(startup, 0)))
+            record["b"] = _whole(row[budget])
+            if startup in row:  # per GP: none without GP counts
+                record["su"] = _whole(row[startup])
+        if "doctors" in row:  # GP counts are optional (planner.load.units)
+            record["d"] = _whole(row["doctors"])
         optional = {
             "mu": _text(row.get("municipalities")),
             "mc": _text(row.get("meeting_clinic")) or "",
@@ -162,8 +165,9 @@ def clinic_records(
             "at": _round_point(lat[i], lon[i]),
             "r": round(float(radius[i]), 1),
             "p": _whole(row["patients"]),
-            "d": _whole(row["doctors"]),
         }
+        if "doctors" in row:  # GP counts are optional
+            record["d"] = _whole(row["doctors"])
         if own[i] is not None:
             record["k"] = str(own[i])
         if options[i]:

@@ -25,6 +25,7 @@ from planner.evaluate.explain import explain_left_out
 from planner.evaluate.figures import cluster_table
 from planner.geography.boundaries import Units, crossing_reason_values
 from planner.geography.territories import Geography
+from planner.load.units import SHAPE, gp_weights, has_gp_counts
 from planner.result.plan_result import PlanResult
 from planner.result.schema import (
     CHANGE_COLUMNS,
@@ -135,7 +136,7 @@ def _changes(run: Run, clinics: pd.DataFrame) -> pd.DataFrame:
     """Clinics that leave their current cluster or join one (only when clusters are given)."""
     if not run.choices.existing:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
-    frame = pd.DataFrame(clinics[["clinic_id", "name", "patients", "doctors"]])
+    frame = pd.DataFrame(clinics[[c for c in CHANGE_COLUMNS[:4] if c in clinics.columns]])
     frame["from_cluster"] = clinics["current_cluster"].to_numpy()
     frame["to_cluster"] = clinics["cluster_id"].fillna("").astype(str).to_numpy()
     current = set(run.choices.existing.values())
@@ -143,7 +144,7 @@ def _changes(run: Run, clinics: pd.DataFrame) -> pd.DataFrame:
     # A clinic without a current cluster counts only when it joins a current cluster.
     counted = (frame["from_cluster"] != "") | frame["to_cluster"].isin(current)
     moved = frame[differs & counted]
-    return moved.reset_index(drop=True)[CHANGE_COLUMNS]
+    return moved.reset_index(drop=True)[[c for c in CHANGE_COLUMNS if c in moved.columns]]
 
 
 def _crossings(run: Run) -> dict[int, Reason]:
@@ -186,20 +187,24 @@ def assemble(run: Run) -> PlanResult:
     labels[run.active] = run.solved.labels
     graph, territories = _full_graph(run)
     xy = np.column_stack([table.geometry.x, table.geometry.y])
+    gps = has_gp_counts(table)
     instance = Instance.from_arrays(
         Adjacency.from_networkx(graph),
         table["patients"].to_numpy(),
         xy,
-        table["doctors"].to_numpy(),
+        gp_weights(table),  # without GP counts the patients: figures weighted by patients
     )
     clusters, ids = cluster_table(
-        table, territories, instance, labels, run.rules,
-        names=run.solved.names, crossings=_crossings(run), funding=run.request.profile.funding,
+        table, territories, instance, labels, run.rules, names=run.solved.names,
+        crossings=_crossings(run), funding=run.request.profile.funding, gp_counts=gps,
     )  # fmt: skip
-    clinics = table.copy()
+    # A polygon unit's polygon is its territory (``territories``), not a clinic column.
+    clinics = table.drop(columns=[SHAPE], errors="ignore")
     clinics["cluster_id"] = [ids[int(c)] if c >= 0 else None for c in labels]
     clinics["status"] = np.where(labels >= 0, "clustered", "left out")
     reasons, infeasible = _reasons(run, labels, instance)
+    if not gps:  # no GP counts: the parts' "doctors" would be patients
+        infeasible = infeasible.drop(columns="doctors")
     clinics["reason"] = [r.text("en") if r else "" for r in reasons]
     clinics["reason_code"] = [code_of(r) for r in reasons]
     if run.choices.existing:
@@ -215,6 +220,9 @@ def assemble(run: Run) -> PlanResult:
         columns=CONFLICT_COLUMNS,
     )
     metrics = _metrics(run, instance, labels, clusters, unassigned)
+    if not gps:  # no GP counts: no GP total, distances weighted by patients
+        metrics.pop("doctors")
+        metrics["gp_counts"] = False
     metrics.update(conflicts=len(conflicts), moves=len(changes), rows_skipped=len(run.skipped))
     # Without a land map the land is estimated, and a link may cross open country.
     metrics["land"] = "given" if run.land_given else "estimated"

@@ -143,20 +143,18 @@ def test_missing_columns_name_the_flag() -> None:
     with pytest.raises(ValidationError) as info:
         validate_clinics(table, source="clinics.csv")
     problems = {p.column: p.message for p in info.value.problems}
-    assert set(problems) == {"patients", "doctors"}
+    assert set(problems) == {"patients"}  # GP counts (doctors) and names are optional
     assert "use --patients-col to name the patients column" in problems["patients"]
-    assert "use --doctors-col" in problems["doctors"]
-    assert "--patients-per-gp" in problems["doctors"]  # England's files have no GP column
     assert "--patients FILE" in problems["patients"]
     assert "columns present: clinic_id, name, lat, lon" in problems["patients"]
     assert set(COLUMN_FLAGS) >= {"clinic_id", "name", "lat", "lon", "patients", "doctors"}
 
 
 def test_cells_are_still_checked_when_a_column_is_missing() -> None:
-    table = good_frame().drop(columns="doctors").assign(lat=["x", "56", "57"])
+    table = good_frame().drop(columns="patients").assign(lat=["x", "56", "57"])
     with pytest.raises(ValidationError) as info:
         validate_clinics(table)
-    assert [(p.row, p.column) for p in info.value.problems] == [(None, "doctors"), (2, "lat")]
+    assert [(p.row, p.column) for p in info.value.problems] == [(None, "patients"), (2, "lat")]
 
 
 @pytest.mark.parametrize("rows", [[], [";;;;;;"]])
@@ -256,12 +254,13 @@ ENGLAND = {
 def test_real_england_file_reports_exactly_the_four_empty_counts() -> None:
     path = shared_file("england_gp_pcn", "england_gp_practices_pcn.csv")
     table = apply_column_map(read_table(path), ENGLAND)
-    # The English file has no GP counts: validation says so, besides the four empty counts.
+    # The English file has no GP counts (optional: no GP rule, no GP figures); validation
+    # reports only the four empty counts.
     with pytest.raises(ValidationError) as info:
         validate_clinics(table)
     rows = {p.row for p in info.value.problems if p.row is not None}
     assert rows == {4984, 4985, 4986, 4987}
-    assert any(p.column == "doctors" and p.row is None for p in info.value.problems)
+    assert not any(p.column == "doctors" for p in info.value.problems)
     with pytest.raises(ValidationError) as info:
         validate_clinics(Sheet(table.frame.assign(doctors="1"), table.source))
     assert [(p.row, p.column) for p in info.value.problems] == [
