@@ -42,12 +42,14 @@ def _tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def measure(cmd: list[str]) -> tuple[float, float, int]:
-    """Wall seconds, peak MB of the process tree, exit code."""
+def measure(cmd: list[str], *, whole_tree: bool = False) -> tuple[float, float, int]:
+    """Wall seconds, peak MB of the process tree, exit code.  ``whole_tree``: the tree of
+    this process (a LocalCluster's workers are its children), less what it held before."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    watched = psutil.Process(proc.pid)
+    watched = psutil.Process() if whole_tree else psutil.Process(proc.pid)
     peak = 0
+    sys.stdout.flush()
     while proc.poll() is None:
         with contextlib.suppress(psutil.Error):
             peak = max(peak, _tree_rss(watched))
@@ -128,13 +130,8 @@ def synthetic(tmp: Path, sizes: list[int]) -> None:
             country(n).to_csv(path, index=False)
             cmd = [*PLANNER, "batch", str(path), "--by", "part", "--out", str(tmp / f"c{n}"),
                    "--no-map", "-q", "--scheduler", cluster.scheduler_address]  # fmt: skip
-            wall, peak, code = measure(cmd)
-            workers = sum(
-                psutil.Process(w["pid"]).memory_info().rss
-                for w in cluster.scheduler_info()["workers"].values()
-                if "pid" in w and psutil.pid_exists(w["pid"])
-            ) / 2**20  # fmt: skip
-            _row(f"synthetic {n:,} clinics, 200 parts, LocalCluster(2)", wall, peak + workers,
+            wall, peak, code = measure(cmd, whole_tree=True)
+            _row(f"synthetic {n:,} clinics, 200 parts, LocalCluster(2)", wall, peak,
                  code, f"{1000 * wall / n:.2f} ms per clinic")  # fmt: skip
 
 
