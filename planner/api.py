@@ -23,7 +23,7 @@ from planner.choices.locks import solve_with_choices
 from planner.choices.outcome import Conflict
 from planner.choices.replan import replan
 from planner.core.choices import Choices
-from planner.core.errors import PlannerError, ValidationError
+from planner.core.errors import InfeasibleError, PlannerError, ValidationError
 from planner.core.i18n import use_words
 from planner.core.instance import Instance, Progress
 from planner.core.profiles import get_profile
@@ -31,7 +31,7 @@ from planner.core.request import PlanRequest, request_fields, seed_from
 from planner.core.rules import Rules
 from planner.core.sizes import Sizes
 from planner.demo.region import demo_sheet, load_demo_land
-from planner.evaluate.checks import checked
+from planner.evaluate.checks import check_plan, checked, tight_upper_bound
 from planner.geography.areas import with_areas
 from planner.geography.boundaries import boundary_mode, cut_between, planning_units
 from planner.geography.land import land_in
@@ -48,6 +48,7 @@ from planner.load.validate import file_rows, to_metric, validate_clinics
 from planner.result.assemble import Run, assemble
 from planner.result.plan_result import PlanResult
 from planner.solve import Proof, get_solver
+from planner.solve.count import fixed_count
 
 __all__ = ["plan", "request_from"]
 
@@ -313,7 +314,15 @@ def _plan(
         outcome = solver(instance, rng, time_limit=request.time_limit, progress=progress)
         if outcome.proof is not None:
             proofs.append(outcome.proof)
+        if request.clusters is not None:
+            return _fixed_count(instance, rules, outcome.labels, request.clusters, rng)
         return outcome.labels
+
+    if request.clusters is not None and (request.mode == "replan" or wanted.existing):
+        raise PlannerError(
+            "clusters (a fixed count) cannot yet be combined with re-planning or locked "
+            "existing clusters; plan without one of them"
+        )
 
     if request.mode == "replan":
         # Current clusters may cross municipalities (kept), never regions; moves stay in units.
@@ -339,6 +348,30 @@ def _plan(
         result.metrics["runtime_s"]["total"],
     )
     return result
+
+
+def _fixed_count(
+    instance: Instance, rules: Rules, labels: np.ndarray, n: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Exactly ``n`` clusters from the max-p plan ``labels``, or an error naming the bound."""
+    found = len(np.unique(labels[labels >= 0]))
+    if n > found:
+        tight = tight_upper_bound(instance.adjacency, instance.patients, rules, instance.doctors)
+        if n > tight:
+            raise InfeasibleError(
+                f"{n} clusters cannot be made: no plan has more than {tight} (the tight bound: "
+                f"the patients of each joined part over {rules.min_patients:,}); the planner "
+                f"found {found}"
+            )
+        raise InfeasibleError(
+            f"{n} clusters were asked for; the tight bound is {tight} but the planner found "
+            f"only {found}: ask for at most {found}, or give it more time (--time-limit 60)"
+        )
+    fixed = fixed_count(instance, rules, labels, n, rng)
+    problems = check_plan(instance.adjacency, fixed, instance.patients, rules, instance.doctors)
+    if problems:  # a bug, never a plan to hand out
+        raise PlannerError(f"the fixed count broke the rules: {'; '.join(problems)}")
+    return fixed
 
 
 def _column(table: pd.DataFrame, column: str) -> np.ndarray | None:

@@ -108,6 +108,7 @@ def plan_flags(params: dict[str, Any]) -> dict[str, Any]:
         leaving=p["leaving"], feedback=p["choices"], current=p["current"], lock=p["lock"],
         profile=p["profile"], mode="replan" if p["replan"] else p["mode"], seed=p["seed"],
         time_limit=p["time_limit"], patients_per_gp=p["patients_per_gp"], method=p["method"],
+        clusters=p["clusters"],
         lang=p["lang"], map=False if p["no_map"] else None, columns=mapping or None,
         skip_invalid=p["skip_invalid"], crs=p.get("crs"), contiguity=p.get("contiguity"),
     )  # fmt: skip
@@ -267,6 +268,15 @@ def plan_command(
     replan: Annotated[
         bool, typer.Option("--replan", help="Least change to existing_cluster (= --mode replan).")
     ] = False,
+    clusters: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="Exactly N clusters, each meeting the size rule, as compact as can be found "
+            "(default: as many as the geography allows).",
+        ),
+    ] = None,
     seed: Annotated[
         int | None, typer.Option(min=0, metavar="N", help="Random seed; same seed, same plan.")
     ] = None,

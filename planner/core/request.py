@@ -107,6 +107,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("feedback", "choices", "feedback", PATH),
     Setting("current", "choices", "current", PATH),
     Setting("profile", "plan", "profile", TEXT),
+    Setting("clusters", "plan", "clusters", WHOLE),
     Setting("mode", "plan", "mode", TEXT, MODES),
     Setting("method", "plan", "method", TEXT, METHODS),
     Setting("seed", "plan", "seed", WHOLE),
@@ -173,6 +174,9 @@ class PlanRequest:
     mode, method, seed, time_limit
         One of :data:`MODES`; one of :data:`METHODS`; the random seed (same seed, same
         plan); seconds the solver may use (``None``: fixed work, deterministic).
+    clusters
+        Exactly this many clusters, each meeting the size rule, as compact as the
+        heuristic finds (the p-regions problem); ``None``: as many as the geography allows.
     profile
         The country profile (:mod:`planner.core.profiles`): a name (``"denmark"``, the
         default, or ``"england"``) or a :class:`~planner.core.profiles.Profile`.  Its
@@ -209,6 +213,7 @@ class PlanRequest:
     method: str = "grow"
     seed: int = 0
     time_limit: float | None = None
+    clusters: int | None = None
     profile: Profile = field(default_factory=lambda: PROFILES["denmark"])
 
     def __post_init__(self) -> None:
@@ -222,6 +227,12 @@ class PlanRequest:
             raise PlannerError(
                 f"time_limit must be a positive, finite number of seconds, got {self.time_limit!r}"
             )
+        if self.clusters is not None and (
+            not isinstance(self.clusters, int)
+            or isinstance(self.clusters, bool)
+            or self.clusters < 1
+        ):
+            raise PlannerError(f"clusters must be a whole number >= 1, got {self.clusters!r}")
         if self.patients_per_gp is not None and not self.patients_per_gp >= 1:
             raise PlannerError(f"patients_per_gp must be at least 1, got {self.patients_per_gp!r}")
         if self.crs is not None:
