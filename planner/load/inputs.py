@@ -69,7 +69,7 @@ def read_clinics(clinics: ClinicsLike, request: PlanRequest, *, source: str | No
     if units is not None:
         sheet = units
     elif isinstance(clinics, str | Path):
-        sheet = read_table(clinics, layer=request.layer)
+        sheet = _table(str(clinics), str(Path(clinics).resolve()), request.layer, *_stamp(clinics))
     else:
         sheet = as_sheet(clinics, source)
     sheet = apply_column_map(sheet, request.columns, request.profile.aliases)
@@ -164,6 +164,13 @@ def _stamp(path: str | Path) -> tuple[int, int]:
     except OSError:
         return (0, 0)
     return (info.st_mtime_ns, info.st_size)
+
+
+@functools.lru_cache(maxsize=2)
+def _table(path: str, resolved: str, layer: str | None, *stamp: int) -> Sheet:
+    """A clinics file read once per process and file version (a batch plans many parts of
+    one file); the sheet is never modified by its readers."""
+    return read_table(path, layer=layer)
 
 
 @functools.lru_cache(maxsize=4)
