@@ -33,7 +33,7 @@ CASES: dict[str, tuple[list[str], list[Path]]] = {
 }
 
 
-def _english(tmp: Path) -> list[str]:
+def english_args(tmp: Path) -> list[str]:
     """The English practices with a patient count (4 have none), GPs estimated."""
     table = pd.read_csv(ENGLAND, dtype=str, keep_default_na=False)
     path = tmp / "england.csv"
@@ -61,7 +61,7 @@ def fingerprints() -> dict[str, str]:
         tmp = Path(tmp_name)
         cases = dict(CASES)
         if ENGLAND.exists():
-            cases["en"] = (_english(tmp), [])
+            cases["en"] = (english_args(tmp), [])
         for name, (args, needs) in cases.items():
             if any(not p.exists() for p in needs):
                 print(f"skipping {name}: its data is not in {DATA}", file=sys.stderr)

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from typer.testing import CliRunner
 
+from bench.fingerprint import english_args
 from bench.instances import ENGLAND
 from planner.cli import app
 from planner.solve.synthetic import danish_like
@@ -193,16 +194,8 @@ def _plan(args: list[str], out: Path) -> Path:
 
 
 def _england(tmp: Path) -> list[str] | None:
-    """The English practices with a patient count (4 have none), GPs estimated."""
-    if not ENGLAND.exists():
-        return None
-    table = pd.read_csv(ENGLAND, dtype=str, keep_default_na=False)
-    path = tmp / "england.csv"
-    table[table["patients_jan2021"].str.strip() != ""].to_csv(path, index=False)
-    return [
-        str(path), "--id-col", "practice_code", "--name-col", "practice_name",
-        "--patients-col", "patients_jan2021", "--patients-per-gp", "1800",
-    ]  # fmt: skip
+    """The English practices with a patient count, as the fingerprint plans them."""
+    return english_args(tmp) if ENGLAND.exists() else None
 
 
 def _synthetic(tmp: Path, n: int = 10_000, seed: int = 0) -> list[str]:

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import itertools
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planner.core.config import read_toml
 from planner.core.errors import PlannerError, Problem, ValidationError
 from planner.core.request import SETTINGS, PlanRequest
 
@@ -79,14 +79,8 @@ def read_scenarios(path: str | Path) -> dict[str, dict[str, Any]]:
     ValidationError
         Every problem at once, naming the file and ``scenarios.NAME.key``.
     """
-    path = Path(path)
     source = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValidationError([Problem(source, None, None, "file not found")]) from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ValidationError([Problem(source, None, None, f"not a TOML file: {exc}")]) from None
+    data = read_toml(path)
     problems: list[Problem] = []
     unknown = sorted(set(data) - {"scenarios"})
     if unknown or not isinstance(data.get("scenarios"), dict) or not data["scenarios"]:

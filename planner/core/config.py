@@ -67,7 +67,7 @@ from planner.core.request import (
     PlanRequest,
 )
 
-__all__ = ["SCHEMA", "config_toml", "load_config", "merge_settings", "request_toml"]
+__all__ = ["SCHEMA", "config_toml", "load_config", "merge_settings", "read_toml", "request_toml"]
 
 #: section -> key -> (kind, setting name, allowed values or None), from the one list of
 #: settings in :data:`planner.core.request.SETTINGS`.
@@ -105,6 +105,29 @@ def _columns(value: dict[str, Any], source: str) -> list[Problem]:
     return problems
 
 
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """A TOML file's tables; a missing, unreadable or invalid file is one problem naming it.
+
+    Raises
+    ------
+    ValidationError
+        The file is missing, a directory, unreadable, not UTF-8 or not valid TOML.
+    """
+    source = str(path)
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValidationError([Problem(source, None, None, "file not found")]) from None
+    except IsADirectoryError:
+        msg = "is a directory, not a TOML file"
+        raise ValidationError([Problem(source, None, None, msg)]) from None
+    except OSError as exc:
+        msg = f"cannot read the file: {exc.strerror or exc}"
+        raise ValidationError([Problem(source, None, None, msg)]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationError([Problem(source, None, None, f"not valid TOML: {exc}")]) from None
+
+
 def load_config(path: str | Path) -> dict[str, Any]:
     """Read and check a configuration file.
 
@@ -126,18 +149,7 @@ def load_config(path: str | Path) -> dict[str, Any]:
     """
     path = Path(path)
     source = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValidationError([Problem(source, None, None, "file not found")]) from None
-    except IsADirectoryError:
-        msg = "is a directory, not a TOML file"
-        raise ValidationError([Problem(source, None, None, msg)]) from None
-    except OSError as exc:
-        msg = f"cannot read the file: {exc.strerror or exc}"
-        raise ValidationError([Problem(source, None, None, msg)]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationError([Problem(source, None, None, f"not valid TOML: {exc}")]) from None
+    data = read_toml(path)
     problems: list[Problem] = []
     settings: dict[str, Any] = {}
     for section, body in data.items():
