@@ -161,7 +161,15 @@ def _run_killed(out: Path, sig: int, env: dict[str, str]) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "planner.cli.app", "batch", str(DEMO), "--by", "region",
            "--out", str(out), "--land", str(LAND), "--min-patients", "25000,30000",
            "--workers", "1", "--no-map", "-q"]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        # Ctrl-C as at a terminal, even when this run was started with SIGINT ignored
+        # (a background job): Python then turns SIGINT into KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # one task recorded, the next paused while writing
         if len(list((out / ".state").glob("*.json"))) >= 1 and proc.poll() is None:
