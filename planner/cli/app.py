@@ -358,7 +358,7 @@ def plan_command(
             _fail("Cannot write the plan:", str(exc), EXIT_USAGE)
     if not quiet:
         with use_words(result.profile.words):
-            print_summary(result, target)
+            print_summary(result, target, output.lang)
     raise typer.Exit(EXIT_OK if result.complete else EXIT_INCOMPLETE)
 
 

@@ -20,7 +20,8 @@ from rich.text import Text
 
 from planner.api import plan
 from planner.core.errors import PlannerError
-from planner.core.i18n import label, link_key, worded
+from planner.core.i18n import fmt_int, fmt_num, label, link_key
+from planner.core.reasons import localise_result
 from planner.core.request import PlanRequest
 from planner.output.atomic import current_folder
 from planner.output.write import inputs_inside, replace_problem
@@ -37,73 +38,80 @@ def say(text: str) -> None:
     err.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-def print_summary(result: PlanResult, out_dir: Path) -> None:
+def print_summary(result: PlanResult, out_dir: Path, lang: str = "en") -> None:
+    """The plan's figures and lists on the console, in ``lang`` and the profile's words."""
+    result = localise_result(result, lang)  # reasons in the console's language
     m = result.metrics
-    grid = Table(title="Proposal", show_header=False, box=None)
-    grid.add_row(worded("Clinics"), f"{m['clinics']:,}")
-    grid.add_row("Patients", f"{m['patients']:,}")
+
+    def t(key: str, **fields: object) -> str:
+        return label(key, lang, **fields)
+
+    def n(value: object) -> str:
+        return fmt_int(value, lang)
+
+    grid = Table(title=t("console_title"), show_header=False, box=None)
+    grid.add_row(t("clinics"), n(m["clinics"]))
+    grid.add_row(t("patients"), n(m["patients"]))
+    bound = m.get("upper_bound_tight", m["upper_bound_parts"])
+    share = fmt_num(100 * m["share_of_bound"], lang, 1)
     grid.add_row(
-        worded("Clusters"),
-        f"{m['clusters']} of at most {m.get('upper_bound_tight', m['upper_bound_parts'])} "
-        f"({100 * m['share_of_bound']:.1f} %; floor(total/min) = {m['upper_bound']})",
+        t("clusters"),
+        t("console_count", n=m["clusters"], bound=bound, share=share, ub=m["upper_bound"]),
     )
     if "exact" in m:
         proof = m["exact"]
-        proven = (
-            "count proven maximal"
-            if proof["count_proven_optimal"]
-            else "count not proven maximal in the time limit"
-        )
+        proven = t("console_proven" if proof["count_proven_optimal"] else "console_not_proven")
         if proof["count_proven_optimal"] and proof["travel_proven_optimal"]:
-            proven += ", travel proven minimal"
+            proven += t("console_travel_proven")
         if proof.get("proven_upper_bound") is not None:
-            proven += f"; proven bound {proof['proven_upper_bound']}"
-        grid.add_row("Exact method", proven)
-    grid.add_row(worded("GP-weighted mean distance to meeting clinic"), f"{m['mean_gp_km']:.1f} km")
-    grid.add_row(worded("Farthest clinic from its meeting clinic"), f"{m['max_km']:.1f} km")
-    grid.add_row(label(link_key("report_links", m.get("land"))), f"{m['links']}")
-    grid.add_row("Boundaries", Text(str(m.get("boundaries", "none"))))
+            proven += t("console_proven_bound", n=proof["proven_upper_bound"])
+        grid.add_row(t("console_exact"), proven)
+    grid.add_row(t("console_mean_gp"), f"{fmt_num(m['mean_gp_km'], lang, 1)} km")
+    grid.add_row(t("console_farthest"), f"{fmt_num(m['max_km'], lang, 1)} km")
+    grid.add_row(t(link_key("report_links", m.get("land"))), n(m["links"]))
+    grid.add_row(t("console_boundaries"), Text(str(m.get("boundaries", "none"))))
     if m.get("boundaries", "none") == "municipality":  # with boundaries off it means nothing
-        grid.add_row(
-            worded("Clusters crossing a municipality"),
-            f"{m.get('clusters_crossing_municipality', 0)}",
-        )
+        grid.add_row(t("console_crossing"), n(m.get("clusters_crossing_municipality", 0)))
     if m.get("clinics_closing"):
-        grid.add_row(worded("Clinics closing"), f"{m['clinics_closing']}")
+        grid.add_row(t("console_closing"), n(m["clinics_closing"]))
     if not result.changes.empty:
-        grid.add_row(worded("Clinics moved"), f"{len(result.changes)}")
+        grid.add_row(t("console_moved"), n(len(result.changes)))
     if not result.skipped.empty:
-        grid.add_row(worded("Rows skipped (skipped.csv)"), f"{result.skipped['row'].nunique()}")
-    grid.add_row("Run time", f"{m['runtime_s']['total']:.1f} s")
-    grid.add_row("Outputs", Text(str(out_dir)))
+        grid.add_row(t("console_skipped"), n(result.skipped["row"].nunique()))
+    grid.add_row(t("console_runtime"), f"{fmt_num(m['runtime_s']['total'], lang, 1)} s")
+    grid.add_row(t("console_outputs"), Text(str(out_dir)))
     out.print(grid)
-    _print_lists(result)
+    _print_lists(result, lang)
 
 
-def _print_lists(result: PlanResult) -> None:
+def _print_lists(result: PlanResult, lang: str) -> None:
+    def t(key: str, **fields: object) -> str:
+        return label(key, lang, **fields)
+
     if "regions" in result.clusters.columns and result.clusters["regions"].ne("").any():
         per = result.clusters.groupby("regions")["patients"].agg(["count", "mean"])
         for region, row in per.iterrows():
-            n, mean = int(row["count"]), row["mean"]
-            say(f"  {region}: {n} {worded('clusters')}, mean {mean:,.0f} patients")
+            mean = fmt_int(row["mean"], lang)
+            say("  " + t("console_region", region=region, n=int(row["count"]), mean=mean))
     for row in result.clusters[result.clusters["crossings"] != ""].itertuples():
-        say(f"  {row.cluster_id} crosses {row.municipalities}: {row.crossings}")
+        say("  " + t("console_crosses", id=row.cluster_id, areas=row.municipalities,
+                     why=row.crossings))  # fmt: skip
     for row in result.changes.itertuples():
-        say(f"  move {row.clinic_id}: {row.from_cluster or '-'} -> {row.to_cluster or '-'}")
+        say("  " + t("console_move", id=row.clinic_id, a=row.from_cluster or "-",
+                     b=row.to_cluster or "-"))  # fmt: skip
     if not result.conflicts.empty:
-        err.print(f"[bold yellow]{len(result.conflicts)} choice(s) not honoured as asked:[/]")
+        err.print(f"[bold yellow]{escape(t('console_conflicts', n=len(result.conflicts)))}[/]")
         for row in result.conflicts.itertuples():
             say(f"  {row.kind} ({row.clinics}): {row.detail}")
     if not result.skipped.empty:
         rows = result.skipped["row"].nunique()
-        err.print(f"[bold red]{rows} row(s) of the clinics file skipped (--skip-invalid):[/]")
+        err.print(f"[bold red]{escape(t('console_skipped_rows', n=rows))}[/]")
         for row in result.skipped.itertuples():
-            say(
-                f"  row {row.row} ({row.clinic_id or 'no id'}), column '{row.column}': {row.reason}"
-            )
+            say("  " + t("console_skipped_row", row=row.row, id=row.clinic_id or "-",
+                         column=row.column, reason=row.reason))  # fmt: skip
     left = result.unassigned[result.unassigned["reason"] != "closing"]
     if not left.empty:
-        err.print(f"[bold red]{len(left)} {worded('clinic(s) left out of every cluster')}:[/]")
+        err.print(f"[bold red]{escape(t('console_left_out', n=len(left)))}[/]")
         for row in left.itertuples():
             say(f"  {row.clinic_id} ({row.name}): {row.reason}")
 

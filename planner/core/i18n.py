@@ -157,6 +157,57 @@ LABELS: dict[str, tuple[str, str]] = {
         "Links across gaps (land estimated from the clinics)",
         "Forbindelser over afstande (land skønnet ud fra praksisserne)",
     ),
+    # Console (planner plan's summary)
+    "console_title": ("Proposal", "Forslag"),
+    "console_count": (
+        "{n} of at most {bound} ({share} %; floor(total/min) = {ub})",
+        "{n} af højst {bound} ({share} %; heltal(i alt/min) = {ub})",
+    ),
+    "console_exact": ("Exact method", "Eksakt metode"),
+    "console_proven": ("count proven maximal", "antallet bevist størst muligt"),
+    "console_not_proven": (
+        "count not proven maximal in the time limit",
+        "antallet ikke bevist størst muligt inden for tidsgrænsen",
+    ),
+    "console_travel_proven": (", travel proven minimal", ", rejsetiden bevist mindst mulig"),
+    "console_proven_bound": ("; proven bound {n}", "; bevist grænse {n}"),
+    "console_mean_gp": (
+        "GP-weighted mean distance to meeting clinic",
+        "Gns. afstand pr. læge til mødepraksis",
+    ),
+    "console_farthest": ("Farthest clinic from its meeting clinic", "Længst væk fra mødepraksis"),
+    "console_boundaries": ("Boundaries", "Grænser"),
+    "console_crossing": (
+        "Clusters crossing a municipality",
+        "Klynger der krydser en kommunegrænse",
+    ),
+    "console_closing": ("Clinics closing", "Praksisser der lukker"),
+    "console_moved": ("Clinics moved", "Praksisser der flytter"),
+    "console_skipped": ("Rows skipped (skipped.csv)", "Rækker sprunget over (skipped.csv)"),
+    "console_runtime": ("Run time", "Køretid"),
+    "console_outputs": ("Outputs", "Filer"),
+    "console_region": (
+        "{region}: {n} clusters, mean {mean} patients",
+        "{region}: {n} klynger, gns. {mean} patienter",
+    ),
+    "console_crosses": ("{id} crosses {areas}: {why}", "{id} krydser {areas}: {why}"),
+    "console_move": ("move {id}: {a} -> {b}", "flyt {id}: {a} -> {b}"),
+    "console_conflicts": (
+        "{n} choice(s) not honoured as asked:",
+        "{n} ønske(r) der ikke kunne opfyldes:",
+    ),
+    "console_skipped_rows": (
+        "{n} row(s) of the clinics file skipped (--skip-invalid):",
+        "{n} række(r) i praksisfilen sprunget over (--skip-invalid):",
+    ),
+    "console_skipped_row": (
+        "row {row} ({id}), column '{column}': {reason}",
+        "række {row} ({id}), kolonne '{column}': {reason}",
+    ),
+    "console_left_out": (
+        "{n} clinic(s) left out of every cluster:",
+        "{n} praksis(ser) uden for alle klynger:",
+    ),
     # Report charts and cluster pictures
     "chart_charts": ("Charts", "Diagrammer"),
     "chart_sizes_title": ("Patients per cluster", "Patienter pr. klynge"),

@@ -59,3 +59,12 @@ def test_the_command_line_loads_no_geography_stack_for_help() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_the_console_summary_speaks_the_maps_language(tmp_path) -> None:
+    result = runner.invoke(app, ["plan", "--lang", "da", "--out", str(tmp_path / "p"), "--no-map"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Forslag" in text and "Klynger" in text and "af højst" in text
+    assert "Patienter 913.889" in text  # Danish thousands
+    assert "Run time" not in text and "Farthest clinic" not in text  # the summary's rows
