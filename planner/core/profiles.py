@@ -351,6 +351,9 @@ def replace_words(text: str, words: Mapping[str, str]) -> str:
     'PCNs breaking a rule: 2 (regional)'
     >>> replace_words("Klyngeforslag for klyngen", ENGLAND.words["da"])
     "PCN-forslag for PCN'en"
+    >>> replace_words("{region}: {n} clusters", ENGLAND.words["en"])
+    '{region}: {n} PCNs'
+
     """
     if not words:
         return text
@@ -364,4 +367,6 @@ def replace_words(text: str, words: Mapping[str, str]) -> str:
             return words[word] + "-"
         return word  # part of a longer word: left alone
 
-    return pattern.sub(swap, text)
+    # A template's fields ("{region}") are names, never words to replace.
+    pieces = re.split(r"(\{[^{}]*\})", text)
+    return "".join(p if p.startswith("{") else pattern.sub(swap, p) for p in pieces)
