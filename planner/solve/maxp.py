@@ -81,6 +81,9 @@ POLISH_DIAMETER_WEIGHT = 0.3
 #: Shares of the regrowing after which surplus is pooled (:mod:`.pool`) while the part is
 #: short of its bound: first on the construction, then on plans the regrowing reshaped.
 POOL_AT = (0.0, 0.3, 0.6)
+#: With a time limit, the regrowing past the default work stops early once this many
+#: rounds in a row (at least; ten per clinic in larger parts) brought no better plan.
+STALL_ROUNDS = 5_000
 #: Pooling tries in a row that may fail before the regrowing goes on.
 POOL_FAILS = 6
 #: In a part of ``n`` clinics up to ``POOL_WORK / n`` tries in a row may fail (at least
@@ -366,6 +369,8 @@ def _regrow(
     cur = plan
     tried: dict[int, int] = {}  # regrows in vain around a cluster since it last changed
     step = 0
+    better = 0  # the last step that found a better plan
+    stall = max(STALL_ROUNDS, 10 * len(nodes))
     late = False
     pooled = 0  # pooling rounds done (see POOL_AT)
     while not reached(1.0):
@@ -396,6 +401,7 @@ def _regrow(
             travel.cache.update(travel.pending)  # what _compare priced, if anything
         if verdict > 0:  # the clusters around the change may improve again
             assert trial is not None
+            better = step
             for c in trial.touched:
                 tried.pop(c, None)
                 for d in cur.neighbour_clusters(c) if cur.members[c] else ():
@@ -403,6 +409,16 @@ def _regrow(
         elif start is not None:
             tried[start] = tried.get(start, 0) + 1
         step += 1
+        if window is not None and step - better >= stall:
+            log.info(
+                "stopped early at %.0f %% of the time limit: %d rounds in a row found no "
+                "better plan (%d clusters)",
+                100 * used(),
+                step - better,
+                cur.k,
+            )
+            report(0.9, f"{cur.k} clusters; stopped early, nothing better in {stall} rounds")
+            break
         if step % 250 == 0:
             spent = used()  # with a time limit, progress is the share of the time spent
             share = spent if spent > 0 else 0.2 + 0.7 * min(done(), 1.0)
