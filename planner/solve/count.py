@@ -4,8 +4,9 @@ rule, as compact as the heuristic finds.
 From a max-p plan of ``k >= n`` clusters, the two bordering clusters whose union costs
 the least extra travel (:class:`~planner.solve.polish.Travel`: GP-weighted distance to the
 meeting clinic plus a weighted diameter) are merged, again and again, until ``n`` are
-left; a hard ceiling is never broken by a merge.  Border moves and swaps then polish the
-result, which keeps the count (a move never empties a cluster below the size rule).
+left; a hard ceiling is never broken by a merge.  Regrowing that keeps the count (the
+default effort's rounds, trials with another number of clusters refused), border moves and
+swaps then polish the result.
 
 Fewer clusters than the connected parts that can hold one, or more than the plan found,
 cannot be made: :class:`~planner.core.errors.InfeasibleError` says which.
@@ -19,6 +20,7 @@ from planner.core.errors import InfeasibleError
 from planner.core.instance import Instance
 from planner.core.rules import Rules
 from planner.solve.context import Context
+from planner.solve.maxp import Effort, regrow_fixed
 from planner.solve.polish import Travel, swap_pass, travel_pass
 from planner.solve.state import Plan
 
@@ -111,6 +113,8 @@ def fixed_count(
             pair = (min(a, d), max(a, d))
             costs[pair] = extra(*pair)
     nodes = [i for i in range(instance.n) if plan.label[i] >= 0]
+    # Regrowing at the fixed count undoes merges that turned out poor; then the polish.
+    plan = regrow_fixed(plan, nodes, rng, Effort.for_size(len(nodes)).regrows)
     for _ in range(SWEEPS):
         if travel_pass(plan, nodes, rng) + swap_pass(plan, nodes, rng) == 0:
             break

@@ -49,7 +49,7 @@ from planner.solve.polish import Travel, swap_pass, travel_pass
 from planner.solve.pool import pool_step
 from planner.solve.state import Plan
 
-__all__ = ["Effort", "solve_maxp"]
+__all__ = ["Effort", "regrow_fixed", "solve_maxp"]
 
 log = logging.getLogger(__name__)
 
@@ -346,8 +346,11 @@ def _regrow(
     used: Callable[[], float],
     report: Callable[[float, str], None],
     window: tuple[float, float] | None = None,
+    cap: int | None = None,
 ) -> Plan:
     """Large-neighbourhood search: regrow small groups of clusters, pool surplus.
+
+    With ``cap`` (a fixed count), a trial with another number of clusters is refused.
 
     A trial is taken when it has fewer patients above a hard ceiling, or as many and more
     clusters, or as many clusters and no more cost (see :func:`_compare`).  The regrowing
@@ -392,7 +395,9 @@ def _regrow(
         start = _costly(cur, nodes, travel, rng, tried) if costly else None
         trial = regrow_step(cur, rng, size, noise, wild=wild, start=start)
         travel.pending = {}
-        verdict = -1 if trial is None else _compare(trial, cur, travel)
+        verdict = -1
+        if trial is not None and (cap is None or trial.k == cap):
+            verdict = _compare(trial, cur, travel)
         if verdict >= 0:
             assert trial is not None  # a verdict is given only on a trial
             travel.forget(*trial.touched)
@@ -424,6 +429,12 @@ def _regrow(
             share = spent if spent > 0 else 0.2 + 0.7 * min(done(), 1.0)
             report(share, f"{cur.k} clusters, regrowing")
     return cur
+
+
+def regrow_fixed(plan: Plan, nodes: list[int], rng: np.random.Generator, steps: int) -> Plan:
+    """``steps`` rounds of regrowing that keep the number of clusters (a fixed count):
+    only trials with as many clusters, and less cost, are taken."""
+    return _regrow(plan, nodes, rng, steps, plan.k, lambda: 0.0, lambda *_: None, cap=plan.k)
 
 
 def _pool(
