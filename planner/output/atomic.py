@@ -61,7 +61,8 @@ Test hook
 ``PLANNER_TEST_PAUSE_AT=<stage>`` makes a run stop at that stage for
 ``PLANNER_TEST_PAUSE_SECONDS`` seconds (default 60), after writing ``paused at <stage>`` to
 stderr, so that a test can kill it there (:func:`pause_point`).  The stages are
-:data:`PAUSE_STAGES`: ``writing`` (some of a plan's files written, called by
+:data:`PAUSE_STAGES`: ``solving`` (the plan being made, nothing written yet, called by
+:func:`planner.plan`), ``writing`` (some of a plan's files written, called by
 :func:`planner.output.write.write_outputs`), ``written`` (the block done, before carrying
 over), ``switch`` (between the two renames) and ``switched`` (the new folder in place, the
 old one not yet deleted).  The variables are read only here, and are meant only for tests.
@@ -125,7 +126,7 @@ logger = logging.getLogger(__name__)
 # --- whole folders: the protocol of the module docstring -----------------------------------
 
 #: Where :func:`pause_point` may stop a run (see "Test hook" above).
-PAUSE_STAGES = ("writing", "written", "switch", "switched")
+PAUSE_STAGES = ("solving", "writing", "written", "switch", "switched")
 _PAUSE_AT = "PLANNER_TEST_PAUSE_AT"
 _PAUSE_SECONDS = "PLANNER_TEST_PAUSE_SECONDS"
 
