@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -36,6 +35,7 @@ import pandas as pd
 from bench.home import HOMES, Home, capped, judge, peer_runner, planner_on
 from bench.home import available as peer_available
 from bench.instances import cases
+from bench.peers import markdown, write_results
 from planner.core.adjacency import Adjacency
 from planner.core.instance import Instance
 from planner.core.rules import Rules
@@ -47,7 +47,6 @@ __all__ = ["at_counts", "main"]
 
 HOME_NAMES = frozenset(h.name for h in HOMES)
 
-RESULTS = Path(__file__).resolve().parent / "results"
 PEERS = ("spopt", "geoda-greedy", "geoda-sa", "geoda-tabu")
 #: The target: the planner's mean distance at least this share below the peer's.
 TARGET = 0.15
@@ -311,22 +310,9 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     table = pd.DataFrame(run_bench(args) + run_homes(args))
     table = table[[c for c in COLUMNS if c in table.columns]]
-    text = _md(table) + "\n\n" + "\n".join(f"- {v}" for v in verdicts(table))
+    text = markdown(table) + "\n\n" + "\n".join(f"- {v}" for v in verdicts(table))
     text += f"\n\ntotal {time.perf_counter() - started:.0f} s\n"
-    print()
-    print(text)
-    out = args.out or RESULTS / f"equal-count-{dt.datetime.now():%Y%m%d-%H%M%S}.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
-    table.to_csv(out.with_suffix(".csv"), index=False)
-    print(f"written to {out}")
-
-
-def _md(table: pd.DataFrame) -> str:
-    try:
-        return table.to_markdown(index=False)
-    except ImportError:
-        return table.to_string(index=False)
+    write_results(text, table, "equal-count", args.out)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ Every run is a child process with a time cap and one thread (``bench/README.md``
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import multiprocessing as mp
 import os
@@ -40,18 +39,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench.peers import SPOPT_DEFAULT, markdown, spopt_maxp, write_results
 from planner.core.adjacency import Adjacency
 from planner.core.instance import Instance
 from planner.core.rules import Rules
 from planner.core.sizes import relabel, weighted_centres
 from planner.evaluate.checks import check_plan, compactness, tight_upper_bound
 
-__all__ = ["HOMES", "Home", "capped", "figures", "planner_on", "run_home", "spopt_maxp"]
+__all__ = ["HOMES", "Home", "capped", "figures", "planner_on", "run_home"]
 
-RESULTS = Path(__file__).resolve().parent / "results"
-#: spopt's ``MaxPHeuristic`` defaults (construction, simulated-annealing iterations) ...
-SPOPT_DEFAULT = (99, 10)
-#: ... and the "more iterations" run: ten times the construction (the module-level
+#: Beside spopt's ``MaxPHeuristic`` defaults (:data:`bench.peers.SPOPT_DEFAULT`), the
+#: "more iterations" run: ten times the construction (the module-level
 #: ``maxp()`` function's own default, 999) and five times the annealing.
 SPOPT_MORE = (999, 50)
 #: The columns of the per-method table as printed (the CSV has them all).
@@ -362,38 +360,6 @@ def planner_on(home: Home, seed: int, method: str = "grow", **settings: Any) -> 
     }
 
 
-def spopt_maxp(
-    inst: Instance, threshold: int, seed: int, top_n: int = 2, iterations: tuple = SPOPT_DEFAULT
-) -> np.ndarray:
-    """spopt's ``MaxPHeuristic`` on the shared graph, the units' coordinates (km) as the
-    attributes it makes homogeneous (so its objective is compactness, as the planner's)."""
-    import geopandas as gpd
-    import libpysal
-    from spopt.region import MaxPHeuristic
-
-    np.random.seed(seed)  # noqa: NPY002 - spopt draws from numpy's global generator
-    neighbours = {i: inst.adjacency.neighbours(i).tolist() for i in range(inst.n)}
-    w = libpysal.weights.W(neighbours, silence_warnings=True)
-    gdf = gpd.GeoDataFrame(
-        {"x": inst.xy[:, 0] / 1_000, "y": inst.xy[:, 1] / 1_000, "count": inst.patients},
-        geometry=gpd.points_from_xy(inst.xy[:, 0], inst.xy[:, 1]),
-    )
-    construction, sa = iterations
-    model = MaxPHeuristic(
-        gdf,
-        w,
-        ["x", "y"],
-        "count",
-        threshold,
-        top_n=top_n,
-        max_iterations_construction=construction,
-        max_iterations_sa=sa,
-    )
-    model.solve()
-    raw = np.asarray(model.labels_, dtype=np.int64)
-    return relabel(np.where(raw > 0, raw, -1))
-
-
 def _geoda(kind: str) -> Callable[[Instance, int, int], np.ndarray]:
     from bench.peers import METHODS
 
@@ -573,7 +539,9 @@ def targets(long: pd.DataFrame) -> list[str]:
         share = k / bound if bound else 1.0
         proven = group[
             (group["method"] == "planner-exact")
-            & group.get("proof", "").astype(str).str.startswith("count proven")
+            & group.get("proof", pd.Series("", index=group.index))
+            .astype(str)
+            .str.startswith("count proven")
         ]
         best = int(proven.iloc[0]["clusters"]) if len(proven) else me.get("optimum")
         verdict = [f"valid, {k} clusters = {share:.3f} of the tight bound {bound}"]
@@ -630,22 +598,11 @@ def main(argv: list[str] | None = None) -> None:
     long = pd.DataFrame(rows)
     wide = summary(long)
     brief = long[[c for c in LONG_COLUMNS if c in long.columns]]
-    text = "\n\n".join([_md(wide), _md(brief), "\n".join(f"- {t}" for t in targets(long))])
+    text = "\n\n".join(
+        [markdown(wide), markdown(brief), "\n".join(f"- {t}" for t in targets(long))]
+    )
     text += f"\n\ntotal {time.perf_counter() - started:.0f} s\n"
-    print()
-    print(text)
-    out = args.out or RESULTS / f"home-{dt.datetime.now():%Y%m%d-%H%M%S}.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
-    long.to_csv(out.with_suffix(".csv"), index=False)
-    print(f"written to {out}")
-
-
-def _md(table: pd.DataFrame) -> str:
-    try:
-        return table.to_markdown(index=False)
-    except ImportError:
-        return table.to_string(index=False)
+    write_results(text, long, "home", args.out)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,15 @@ def _planner(method: str) -> Runner:
     return run
 
 
-def _spopt(inst: Instance, threshold: int, seed: int) -> np.ndarray:
+#: spopt's own defaults (``max_iterations_construction``, ``max_iterations_sa``).
+SPOPT_DEFAULT = (99, 10)
+
+
+def spopt_maxp(
+    inst: Instance, threshold: int, seed: int, top_n: int = 2, iterations: tuple = SPOPT_DEFAULT
+) -> np.ndarray:
+    """spopt's ``MaxPHeuristic`` on the shared graph, the units' coordinates (km) as the
+    attributes it makes homogeneous (so its objective is compactness, as the planner's)."""
     import geopandas as gpd
     import libpysal
     from spopt.region import MaxPHeuristic
@@ -42,13 +50,52 @@ def _spopt(inst: Instance, threshold: int, seed: int) -> np.ndarray:
     neighbours = {i: inst.adjacency.neighbours(i).tolist() for i in range(inst.n)}
     w = libpysal.weights.W(neighbours, silence_warnings=True)
     gdf = gpd.GeoDataFrame(
-        {"x": inst.xy[:, 0] / 1_000, "y": inst.xy[:, 1] / 1_000, "patients": inst.patients},
+        {"x": inst.xy[:, 0] / 1_000, "y": inst.xy[:, 1] / 1_000, "count": inst.patients},
         geometry=gpd.points_from_xy(inst.xy[:, 0], inst.xy[:, 1]),
     )
-    model = MaxPHeuristic(gdf, w, ["x", "y"], "patients", threshold, top_n=2)
+    construction, sa = iterations
+    model = MaxPHeuristic(
+        gdf,
+        w,
+        ["x", "y"],
+        "count",
+        threshold,
+        top_n=top_n,
+        max_iterations_construction=construction,
+        max_iterations_sa=sa,
+    )
     model.solve()
     raw = np.asarray(model.labels_, dtype=np.int64)
     return relabel(np.where(raw > 0, raw, -1))
+
+
+def _spopt(inst: Instance, threshold: int, seed: int) -> np.ndarray:
+    return spopt_maxp(inst, threshold, seed)
+
+
+def write_results(text: str, table: object, prefix: str, out: Path | None) -> Path:
+    """Print a result text and write it (Markdown) with its table (CSV) under
+    ``bench/results`` (or ``out``); return the Markdown file."""
+    import datetime as dt
+
+    print()
+    print(text)
+    out = (
+        out or Path(__file__).parent / "results" / f"{prefix}-{dt.datetime.now():%Y%m%d-%H%M%S}.md"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    table.to_csv(out.with_suffix(".csv"), index=False)  # type: ignore[attr-defined]
+    print(f"written to {out}")
+    return out
+
+
+def markdown(table: object) -> str:
+    """A table as Markdown (plain text without tabulate)."""
+    try:
+        return table.to_markdown(index=False)  # type: ignore[attr-defined]
+    except ImportError:
+        return table.to_string(index=False)  # type: ignore[attr-defined]
 
 
 def _pygeoda(kind: str) -> Runner:

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from planner.batch.scenarios import Scenario
 from planner.batch.tasks import Outcome, Task, file_digest, run_task, slug, task_key
@@ -31,7 +30,7 @@ from planner.core.config import request_toml
 from planner.core.errors import PlannerError
 from planner.core.request import OutputOptions, PlanRequest
 from planner.load.inputs import read_clinics, read_inputs
-from planner.load.parts import part_column, part_values
+from planner.load.parts import part_labels, part_values
 from planner.load.validate import validate_clinics
 from planner.output.atomic import atomic_write_text
 
@@ -106,7 +105,7 @@ def prepare_batch(
     ids = set(table["clinic_id"].astype(str)) if table is not None else None
     if ids is not None:
         read_inputs(base, ids)  # side files checked against every clinic, once
-    counts = _part_column(sheet, by).value_counts()
+    counts = part_labels(sheet, by).value_counts()
     digests = {str(Path(p).resolve()): file_digest(p) for p in base.input_files().values()}
     slugs = _unique_slugs(parts)
     tasks, reused = [], {}
@@ -127,12 +126,6 @@ def prepare_batch(
             if found is not None:
                 reused[(part, scenario.name)] = found
     return Batch(root, by, tuple(tasks), reused, tuple(parts), tuple(scenarios))
-
-
-def _part_column(sheet: Any, by: str) -> Any:
-    """The part of every row (stripped text), for the clinic counts of progress."""
-    column = sheet.frame[part_column(sheet, by)]
-    return column.map(lambda v: "" if v is None or v != v else str(v).strip())
 
 
 def _unique_slugs(parts: Sequence[str]) -> dict[str, str]:

@@ -81,6 +81,14 @@ class Funding:
         code = self.currency.lower()
         return f"budget_{code}", f"startup_{code}"
 
+    def symbol_in(self, lang: str) -> str:
+        """The currency's symbol in ``lang`` (``en`` or ``da``).
+
+        >>> DENMARK.funding.symbol_in("da")
+        'kr.'
+        """
+        return self.symbol[0 if lang == "en" else 1]
+
     def annual(self, patients: float) -> float:
         """A cluster's annual budget.
 

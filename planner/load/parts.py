@@ -14,7 +14,7 @@ import pandas as pd
 from planner.core.errors import Problem, ValidationError
 from planner.load.common import Sheet, find_column
 
-__all__ = ["part_column", "part_of", "part_values"]
+__all__ = ["part_column", "part_labels", "part_of", "part_values"]
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -43,6 +43,11 @@ def part_column(sheet: Sheet, by: str) -> str:
                      f"not have; columns present: {', '.join(columns)}")]
         )  # fmt: skip
     return found
+
+
+def part_labels(sheet: Sheet, by: str) -> pd.Series:
+    """The part of every row, as stripped text ('' for an empty cell)."""
+    return _text(sheet.frame[part_column(sheet, by)])
 
 
 def part_values(sheet: Sheet, by: str) -> list[str]:

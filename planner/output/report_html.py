@@ -269,7 +269,7 @@ def _charts(clusters: pd.DataFrame, result: PlanResult, lang: str) -> str:
 
 def _symbol(result: PlanResult, lang: str) -> str:
     funding = result.profile.funding
-    return "" if funding is None else funding.symbol[0 if lang == "en" else 1]
+    return "" if funding is None else funding.symbol_in(lang)
 
 
 def _cluster_columns(clusters: pd.DataFrame, lang: str, result: PlanResult) -> list[Column]:

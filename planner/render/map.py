@@ -292,9 +292,7 @@ def render_map(
         "lang": lang,
         "labels": labels(lang),
         # The currency of the profile's funding ("" without one: no money is shown).
-        "money": result.profile.funding.symbol[0 if lang == "en" else 1]
-        if result.profile.funding
-        else "",
+        "money": result.profile.funding.symbol_in(lang) if result.profile.funding else "",
         "fmt": {"t": "." if lang == "da" else ",", "d": "," if lang == "da" else "."},
         "status": layers.status_labels(result, lang),
         "palette": list(PALETTE),

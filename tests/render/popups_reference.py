@@ -59,7 +59,7 @@ def cluster_tip(row: dict[str, Any], lang: str) -> str:
 
 def cluster_popup(row: dict[str, Any], lang: str, crossing: str = "") -> str:
     """Everything about a cluster: figures, budget, meeting clinic, status."""
-    kr, km = DENMARK.funding.symbol[0 if lang == "en" else 1], label("km", lang)
+    kr, km = DENMARK.funding.symbol_in(lang), label("km", lang)
     rows = [
         (label("patients", lang), fmt_int(row["patients"], lang)),
         (label("gps", lang), fmt_int(row["doctors"], lang)),
