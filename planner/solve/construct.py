@@ -68,22 +68,20 @@ def grow_clusters(
     if len(nodes) <= SMALL_REGION:
         return _grow_small(plan, nodes, rng, noise, wild, need, left)
     idx = np.asarray(nodes, dtype=np.int64)
-    xs = np.asarray([ctx.x[i] for i in nodes])
-    ys = np.asarray([ctx.y[i] for i in nodes])
-    alive = np.ones(len(nodes), dtype=bool)
+    free = _Periphery(np.asarray([ctx.x[i] for i in nodes]), np.asarray([ctx.y[i] for i in nodes]))
     pos = {i: p for p, i in enumerate(nodes)}
     stuck: list[int] = []
-    while alive.any():
+    while free.left:
         if wild:
-            live = np.flatnonzero(alive)
+            live = np.flatnonzero(free.alive)
             seed = int(idx[live[rng.integers(len(live))]])
         else:
-            seed = _pick_seed(idx, xs, ys, alive, rng, noise)
+            far = free.farthest(1 if noise <= 0 else SEED_POOL)
+            seed = int(idx[far[0] if noise <= 0 else far[int(rng.integers(len(far)))]])
         c = plan.new_cluster()
         _grow(plan, c, seed, rng, noise)
         _trim(plan, c)
-        for i in plan.members[c]:
-            alive[pos[i]] = False
+        free.take([pos[i] for i in plan.members[c]])
         left -= plan.pat[c]
         need -= _keep_or_release(plan, c, stuck)
         if need > 0 and left < need * ctx.threshold:
@@ -140,26 +138,81 @@ def _grow_small(
     return stuck
 
 
-def _pick_seed(
-    idx: np.ndarray,
-    xs: np.ndarray,
-    ys: np.ndarray,
-    alive: np.ndarray,
-    rng: np.random.Generator,
-    noise: float,
-) -> int:
-    """A free clinic far from the centre of the free clinics."""
-    live = np.flatnonzero(alive)
-    if len(live) == 1:
-        return int(idx[live[0]])
-    d = np.hypot(xs[live] - xs[live].mean(), ys[live] - ys[live].mean())
-    if noise <= 0:
-        return int(idx[live[int(np.argmax(d))]])
-    top = (
-        np.argpartition(-d, SEED_POOL - 1)[:SEED_POOL] if len(d) > SEED_POOL else np.arange(len(d))
-    )
-    top = top[np.argsort(-d[top], kind="stable")]
-    return int(idx[live[int(top[rng.integers(len(top))])]])
+class _Periphery:
+    """The free clinics, and which lie farthest from their centre, without a full scan.
+
+    The free clinics are kept sorted by their distance to the centre they had at the
+    last sort.  When clusters take clinics the centre moves by some ``drift``; every
+    distance then changes by at most ``drift``, so the farthest clinics now are among those
+    that were within ``2 * drift`` of the farthest then: only those are measured again.
+    A sort is made again when that window holds many taken clinics or grows wide.
+    Positions are into the arrays given.
+    """
+
+    #: Entries a first window scans (it doubles while it cannot decide).
+    WINDOW = 64
+
+    def __init__(self, xs: np.ndarray, ys: np.ndarray) -> None:
+        self.xs, self.ys = xs, ys
+        self.alive = np.ones(len(xs), dtype=bool)
+        self.left = len(xs)
+        self.sx, self.sy = float(xs.sum()), float(ys.sum())
+        self._sort()
+
+    def _sort(self) -> None:
+        live = np.flatnonzero(self.alive)
+        self.cx, self.cy = self.sx / max(self.left, 1), self.sy / max(self.left, 1)
+        d = np.hypot(self.xs[live] - self.cx, self.ys[live] - self.cy)
+        order = np.argsort(-d, kind="stable")
+        self.order, self.dist = live[order], d[order]
+        self.head = 0
+
+    def take(self, positions: list[int]) -> None:
+        """Mark clinics as no longer free."""
+        alive, xs, ys = self.alive, self.xs, self.ys
+        for p in positions:
+            if alive[p]:
+                alive[p] = False
+                self.left -= 1
+                self.sx -= float(xs[p])
+                self.sy -= float(ys[p])
+
+    def farthest(self, count: int) -> list[int]:
+        """Up to ``count`` free clinics farthest from the free clinics' centre, farthest
+        first (ties: lower position first)."""
+        found = self._window(count)
+        if found is None:  # the window grew past a quarter of what is left: sort again
+            self._sort()
+            found = self._window(count, whole=True)
+        assert found is not None
+        return found
+
+    def _window(self, count: int, whole: bool = False) -> list[int] | None:
+        alive, order, dist = self.alive, self.order, self.dist
+        cx, cy = self.sx / self.left, self.sy / self.left
+        drift = math.hypot(cx - self.cx, cy - self.cy)
+        size = self.WINDOW
+        while True:
+            seg = order[self.head : self.head + size]
+            keep = alive[seg]
+            live, near = seg[keep], dist[self.head : self.head + size][keep]
+            end = self.head + size >= len(order)
+            if len(live) >= count:
+                floor = near[count - 1] - 2 * drift - 1e-9
+                inside = int(np.searchsorted(-near, -floor, side="right"))
+                if inside < len(live) or end:
+                    live = live[:inside]
+                    break
+            elif end:
+                break
+            size *= 2
+            if not whole and size > max(self.left // 16, 4 * self.WINDOW):
+                return None
+        first = np.flatnonzero(keep)
+        self.head += int(first[0]) if len(first) else len(seg)  # skip the taken ones in front
+        d = np.hypot(self.xs[live] - cx, self.ys[live] - cy)
+        best = np.lexsort((live, -d))[:count]
+        return live[best].tolist()
 
 
 def _grow(plan: Plan, c: int, seed: int, rng: np.random.Generator, noise: float) -> None:
