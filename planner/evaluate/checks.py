@@ -132,29 +132,94 @@ def tight_upper_bound(
     - for every cut vertex ``v`` that splits the part into sides ``S_1..S_r``:
       ``1 + sum_i bound(S_i)``, since every cluster but the one holding ``v`` lies inside
       one side.
-    """
-    import networkx as nx
 
+    One depth-first search per part finds the cut vertices and, from sums over the
+    search tree, the totals of every side (linear in the clinics and edges).
+    """
     pat = np.asarray(patients, dtype=np.int64)
     gps = np.zeros_like(pat) if doctors is None else np.asarray(doctors, dtype=np.int64)
-    graph = nx.Graph()
-    graph.add_nodes_from(range(adjacency.n))
-    ip, ix = adjacency.indptr, adjacency.indices
-    graph.add_edges_from((i, int(j)) for i in range(adjacency.n) for j in ix[ip[i] : ip[i + 1]])
+    big = pat >= rules.min_patients
+    if rules.min_doctors is not None:
+        big |= gps >= rules.min_doctors
+    # per clinic: patients, GPs, the same for clinics not big enough alone, big ones
+    own = np.column_stack([pat, gps, np.where(big, 0, pat), np.where(big, 0, gps), big])
+    comp = adjacency.components()
     total = 0
-    for part in nx.connected_components(graph):
-        nodes = np.fromiter(sorted(part), dtype=np.int64)
-        best = _set_bound(pat[nodes], gps[nodes], rules)
-        sub = graph.subgraph(part)
-        for v in sorted(nx.articulation_points(sub)):
-            sides = [
-                np.fromiter(sorted(s), dtype=np.int64)
-                for s in nx.connected_components(sub.subgraph(part - {v}))
-            ]
-            bound = 1 + sum(_set_bound(pat[s], gps[s], rules) for s in sides)
-            best = min(best, bound)
+    for nodes in _parts(comp):
+        part = own[nodes].sum(axis=0)
+        best = _bound_of(part, rules)
+        if len(nodes) > 2:
+            for sides in _cut_sides(adjacency, int(nodes[0]), own, part):
+                best = min(best, 1 + sum(_bound_of(side, rules) for side in sides))
         total += best
     return total
+
+
+def _parts(comp: np.ndarray) -> list[np.ndarray]:
+    order = np.argsort(comp, kind="stable")
+    cuts = np.flatnonzero(np.diff(comp[order])) + 1
+    return [g for g in np.split(order, cuts) if len(g)]
+
+
+def _bound_of(sums: np.ndarray, rules: Rules) -> int:
+    """:func:`_set_bound` from a set's totals (patients, GPs, the same for the clinics
+    not big enough alone, and how many are)."""
+    p, g, p_small, g_small, n_big = (int(v) for v in sums)
+    plain = rules.size_bound(p, g)
+    if not n_big:
+        return plain
+    return min(plain, n_big + rules.size_bound(p_small, g_small))
+
+
+def _cut_sides(
+    adjacency: Adjacency, root: int, own: np.ndarray, part: np.ndarray
+) -> list[list[np.ndarray]]:
+    """For every cut vertex of the part holding ``root``: the totals of each side.
+
+    An iterative depth-first search (Hopcroft-Tarjan): child ``c`` of ``v`` with
+    ``low[c] >= disc[v]`` hangs below ``v`` as one side (its subtree); what is left of the
+    part without ``v`` and those subtrees is one more side when not empty.
+    """
+    ip, ix = adjacency.indptr, adjacency.indices.tolist()
+    vals = own.tolist()
+    disc: dict[int, int] = {root: 0}
+    low: dict[int, int] = {root: 0}
+    sub: dict[int, list[int]] = {root: list(vals[root])}
+    hung: dict[int, list[list[int]]] = {}  # v -> subtrees of the children it cuts off
+    stack = [(root, -1, int(ip[root]))]
+    while stack:
+        v, parent, k = stack[-1]
+        end = int(ip[v + 1])
+        if k < end:
+            stack[-1] = (v, parent, k + 1)
+            w = ix[k]
+            if w not in disc:
+                disc[w] = low[w] = len(disc)
+                sub[w] = list(vals[w])
+                stack.append((w, v, int(ip[w])))
+            elif w != parent:
+                low[v] = min(low[v], disc[w])
+            continue
+        stack.pop()
+        if parent < 0:
+            continue
+        low[parent] = min(low[parent], low[v])
+        mine, up = sub[v], sub[parent]
+        for q in range(len(up)):
+            up[q] += mine[q]
+        if low[v] >= disc[parent]:
+            hung.setdefault(parent, []).append(mine)
+    out = []
+    whole = part.tolist()
+    for v, below in hung.items():
+        if v == root and len(below) < 2:
+            continue  # the root cuts only with two subtrees or more
+        sides = [np.asarray(b) for b in below]
+        rest = [whole[q] - vals[v][q] - sum(b[q] for b in below) for q in range(len(whole))]
+        if v != root:
+            sides.append(np.asarray(rest))
+        out.append(sides)
+    return out
 
 
 def can_split(

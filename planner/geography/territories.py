@@ -113,8 +113,13 @@ def _voronoi_cells(sites: np.ndarray, land: shapely.Geometry) -> np.ndarray:
     return parts
 
 
-def _home_pieces(cells: np.ndarray, sites: np.ndarray, land: shapely.Geometry) -> np.ndarray:
-    """Clip each cell to land and keep the piece the site stands on (or the nearest)."""
+def _home_pieces(
+    cells: np.ndarray, sites: np.ndarray, land: shapely.Geometry
+) -> tuple[np.ndarray, np.ndarray]:
+    """Clip each cell to land and keep the piece the site stands on (or the nearest).
+
+    Also returns, per cell, whether it lies inside the land whole (and is its own piece).
+    """
     shapely.prepare(land)
     inside = shapely.contains_properly(land, cells)
     clipped = cells.copy()
@@ -134,25 +139,60 @@ def _home_pieces(cells: np.ndarray, sites: np.ndarray, land: shapely.Geometry) -
             continue
         dists = shapely.distance(points[i], np.asarray(parts, dtype=object))
         pieces[i] = parts[int(np.argmin(dists))]
-    return pieces
+    return pieces, inside
 
 
-def _border_edges(pieces: np.ndarray) -> list[tuple[int, int]]:
-    """Pairs of pieces that share a border of positive length."""
-    tree = shapely.STRtree(pieces)
-    left, right = tree.query(pieces, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    if len(left) == 0:
-        return []
-    shared = shapely.intersection(
-        shapely.boundary(pieces[left]), shapely.boundary(pieces[right]), grid_size=None
-    )
-    ok = shapely.length(shared) >= MIN_SHARED_BORDER_M
-    # Overlapping pieces (numerical noise) also count as neighbours.
-    overlap = shapely.area(shapely.intersection(pieces[left], pieces[right])) > 1.0
-    ok |= overlap
-    return list(zip(left[ok].tolist(), right[ok].tolist(), strict=True))
+def _border_edges(pieces: np.ndarray, whole: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs of pieces that share a border of positive length, ascending.
+
+    ``whole`` marks the pieces that are whole Voronoi cells: two of them share exactly
+    the ridge between them, an edge of both rings with the same end points, so their
+    pairs are read from the rings' edges at once (:func:`_shared_ridges`).  Pairs with a
+    piece clipped to the land are measured by intersecting their boundaries.
+    """
+    found = _shared_ridges(pieces, np.flatnonzero(whole))
+    cut = np.flatnonzero(~whole)
+    if len(cut):
+        tree = shapely.STRtree(pieces)
+        probe, other = tree.query(pieces[cut], predicate="intersects")
+        left, right = cut[probe], other
+        keep = (left != right) & ~(whole[left] & whole[right])
+        left, right = np.minimum(left, right)[keep], np.maximum(left, right)[keep]
+        pairs = np.unique(np.column_stack([left, right]), axis=0)
+        left, right = pairs[:, 0], pairs[:, 1]
+        if len(left):
+            shared = shapely.intersection(
+                shapely.boundary(pieces[left]), shapely.boundary(pieces[right]), grid_size=None
+            )
+            ok = shapely.length(shared) >= MIN_SHARED_BORDER_M
+            # Overlapping pieces (numerical noise) also count as neighbours.
+            ok |= shapely.area(shapely.intersection(pieces[left], pieces[right])) > 1.0
+            found |= set(zip(left[ok].tolist(), right[ok].tolist(), strict=True))
+    return sorted(found)
+
+
+def _shared_ridges(pieces: np.ndarray, which: np.ndarray) -> set[tuple[int, int]]:
+    """Pairs of the polygons ``pieces[which]`` whose rings share edges at least
+    :data:`MIN_SHARED_BORDER_M` long in all (edges with the same two end points)."""
+    if len(which) < 2:
+        return set()
+    xy, ring = shapely.get_coordinates(shapely.get_exterior_ring(pieces[which]), return_index=True)
+    step = ring[1:] == ring[:-1]
+    a, b, owner = xy[:-1][step], xy[1:][step], which[ring[:-1][step]]
+    flip = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
+    key = np.column_stack([np.where(flip[:, None], b, a), np.where(flip[:, None], a, b)])
+    order = np.lexsort(key.T[::-1])
+    key, owner = key[order], owner[order]
+    twice = np.flatnonzero((key[1:] == key[:-1]).all(axis=1))
+    if not len(twice):
+        return set()
+    left = np.minimum(owner[twice], owner[twice + 1])
+    right = np.maximum(owner[twice], owner[twice + 1])
+    length = np.hypot(key[twice, 2] - key[twice, 0], key[twice, 3] - key[twice, 1])
+    pairs, at = np.unique(np.column_stack([left, right]), axis=0, return_inverse=True)
+    total = np.bincount(at.reshape(-1), weights=length, minlength=len(pairs))
+    pairs = pairs[total >= MIN_SHARED_BORDER_M]
+    return set(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True))
 
 
 def build_geography(
@@ -205,14 +245,14 @@ def build_geography(
     land = shapely.make_valid(land)
     sites, site_of = _sites(xy)
     log.info("building territories for %d clinics at %d sites", n, len(sites))
-    pieces = _home_pieces(_voronoi_cells(sites, land), sites, land)
+    pieces, whole = _home_pieces(_voronoi_cells(sites, land), sites, land)
 
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
     at_site: list[list[int]] = [[] for _ in range(len(sites))]
     for i, s in enumerate(site_of.tolist()):
         at_site[s].append(i)
-    for a, b in _border_edges(pieces):
+    for a, b in _border_edges(pieces, whole):
         graph.add_edges_from(((i, j) for i in at_site[a] for j in at_site[b]), kind="border")
     for members in at_site:
         for k, i in enumerate(members):

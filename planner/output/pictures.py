@@ -132,16 +132,21 @@ def _neighbours(
     margin = 2 / frame.scale
     paths, named = [], []
     area = (xmax - xmin) * (ymax - ymin)
-    for j in others:
-        piece = shapely.clip_by_rect(
-            geoms[j], xmin - margin, ymin - margin, xmax + margin, ymax + margin
-        )
-        if piece.is_empty:
+    if not others:
+        return "", []
+    # one call each for all the neighbours: clip to the frame, simplify, measure
+    pieces = shapely.clip_by_rect(
+        geoms[np.asarray(others)], xmin - margin, ymin - margin, xmax + margin, ymax + margin
+    )
+    simple = shapely.simplify(pieces, _NEIGHBOUR_TOLERANCE_PX / frame.scale)
+    sizes = shapely.area(pieces)
+    empty = shapely.is_empty(pieces) | shapely.is_missing(pieces)
+    for j, piece, shape, size, none in zip(others, pieces, simple, sizes, empty, strict=True):
+        if none:
             continue
-        simple = shapely.simplify(piece, _NEIGHBOUR_TOLERANCE_PX / frame.scale)
-        paths.append(geometry_path(simple, (frame.x0, frame.y0), frame.scale, whole=True))
-        if piece.area >= _NAMED_SHARE * area:
-            named.append((-piece.area, j, piece))
+        paths.append(geometry_path(shape, (frame.x0, frame.y0), frame.scale, whole=True))
+        if size >= _NAMED_SHARE * area:
+            named.append((-float(size), j, piece))
     labels: list[str] = []
     for _a, j, piece in sorted(named, key=lambda t: (t[0], t[1])):
         where = frame.px(np.array(shapely.point_on_surface(piece).coords))[0]

@@ -69,9 +69,12 @@ class Run:
 
 def _full_graph(run: Run) -> tuple[nx.Graph, gpd.GeoSeries]:
     n = len(run.table)
-    graph = nx.relabel_nodes(run.geo.graph, dict(enumerate(run.active.tolist())), copy=True)
-    graph.add_nodes_from(range(n))
-    graph = nx.Graph(graph.subgraph(range(n)))
+    if len(run.active) == n and bool((run.active == np.arange(n)).all()):
+        graph = run.geo.graph  # every clinic is planned: the same numbering (read only)
+    else:
+        graph = nx.relabel_nodes(run.geo.graph, dict(enumerate(run.active.tolist())), copy=True)
+        graph.add_nodes_from(range(n))
+        graph = nx.Graph(graph.subgraph(range(n)))
     pieces = np.array([shapely.Polygon()] * n, dtype=object)
     pieces[run.active] = run.geo.territories.to_numpy()
     territories = gpd.GeoSeries(pieces, index=run.table.index, crs=run.table.crs)

@@ -46,9 +46,11 @@ def regrow_step(
 
     Without ``start``, it is drawn in proportion to the clusters' surplus over the size
     rule (where patients to spare may form one more cluster), and its neighbours with
-    more surplus are more likely to join it.  Returns a new plan (the
-    input is not modified), or ``None`` when the regrown clusters cannot be as many as
-    before (and no hard ceiling could make fewer clusters better).
+    more surplus are more likely to join it.  Returns a new plan that writes its labels
+    into the input's list (the input's clusters are not modified): take it, or call its
+    :meth:`~planner.solve.state.Plan.revert` before the input is read again.  Returns
+    ``None`` (the input as it was) when the regrown clusters cannot be as many as before
+    (and no hard ceiling could make fewer clusters better).
     """
     by_surplus = start is None  # neighbours with patients to spare go first
     if start is None:
@@ -76,7 +78,7 @@ def regrow_step(
             seen.add(d)
             region.append(d)
         head += 1
-    trial = plan.copy()
+    trial = plan.copy(share_label=True)  # the caller takes it or calls trial.revert()
     nodes: list[int] = []
     for c in region:
         nodes.extend(trial.dissolve(c, FREE))
@@ -86,6 +88,7 @@ def regrow_step(
     # Without a hard ceiling a trial with fewer clusters is never taken: stop it early.
     stuck = grow_clusters(trial, nodes, rng, noise, wild, 0 if hard else len(region))
     if stuck is None:
+        trial.revert()
         return None
     absorb(trial, stuck)
     return trial

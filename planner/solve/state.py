@@ -41,12 +41,19 @@ class Plan:
         self.k = 0  # number of non-empty clusters
         self.pool: list[int] = []  # ids of empty clusters, for reuse
         self.touched: set[int] = set()  # clusters changed since the last copy
+        self.parent: Plan | None = None  # the plan whose label list this one shares
 
-    def copy(self) -> Plan:
-        """A copy that shares member sets until it changes them (copy on write)."""
+    def copy(self, share_label: bool = False) -> Plan:
+        """A copy that shares member sets until it changes them (copy on write).
+
+        With ``share_label`` the copy writes its labels into this plan's list (no copy of
+        a list as long as the clinics): until the copy is taken or :meth:`revert` ed,
+        this plan's labels are not to be read.
+        """
         other = Plan.__new__(Plan)
         other.ctx = self.ctx
-        other.label = self.label.copy()
+        other.parent = self if share_label else None
+        other.label = self.label if share_label else self.label.copy()
         other.members = self.members.copy()
         for name in ("pat", "gps", "w", "sx", "sy", "sq", "pool"):
             setattr(other, name, getattr(self, name).copy())
@@ -54,6 +61,22 @@ class Plan:
         other.touched = set()
         self.touched = set()  # both sides now copy a shared set before changing it
         return other
+
+    def revert(self) -> None:
+        """Give a copy made with ``share_label`` its labels back to the plan it came from.
+
+        Every clinic whose label the copy changed was in a cluster the copy changed, and
+        the plan it came from still holds those clusters' members.
+        """
+        parent = self.parent
+        if parent is None:
+            return
+        label, members = self.label, parent.members
+        for c in self.touched:
+            if c < len(members):
+                for i in members[c]:
+                    label[i] = c
+        self.parent = None
 
     def _own(self, c: int) -> set[int]:
         if c not in self.touched:

@@ -77,10 +77,12 @@ def test_a_swap_never_breaks_contiguity_or_size():
 
 def test_the_effort_shrinks_with_the_part():
     tiny, big = Effort.for_size(20, bound=2), Effort.for_size(3_000, bound=360)
-    assert tiny.regrows <= 20 * 20 and tiny.constructions <= 16
-    assert big.regrows > 10 * tiny.regrows
+    assert tiny.total_regrows <= 20 * 20 and tiny.constructions * tiny.chains <= 16
+    assert big.total_regrows > 10 * tiny.total_regrows
     mid = Effort.for_size(300, bound=36)
-    assert MIN_REGROWS <= mid.regrows <= big.regrows  # a benchmark-sized part: the floor
+    assert mid.chains > 1 and big.chains == 1  # small parts: independent chains
+    # a benchmark-sized part: the floor, shared by its chains
+    assert MIN_REGROWS <= mid.total_regrows + mid.chains <= big.total_regrows
 
 
 def _many_small_parts():
