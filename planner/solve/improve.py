@@ -254,7 +254,7 @@ def border_pass(plan: Plan, nodes: list[int], rng: np.random.Generator) -> int:
         a = label[i]
         if a < 0 or len(plan.members[a]) == 1:
             continue
-        options = sorted({label[j] for j in nbrs[i]} - {a, FREE})
+        options = sorted({label[j] for j in nbrs[i] if label[j] >= 0} - {a})
         if not options:
             continue
         pa, ga = plan.pat[a] - pat[i], plan.gps[a] - gps[i]

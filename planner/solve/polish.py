@@ -17,7 +17,7 @@ import numpy as np
 
 from planner.core.adjacency import is_connected
 from planner.solve.improve import ceiling_penalty
-from planner.solve.state import FREE, Plan
+from planner.solve.state import Plan
 
 __all__ = ["DIAMETER_WEIGHT", "Travel", "swap_pass", "travel_pass"]
 
@@ -89,7 +89,7 @@ def travel_pass(
         a = label[i]
         if a < 0 or len(plan.members[a]) == 1:
             continue
-        options = sorted({label[j] for j in nbrs[i]} - {a, FREE})
+        options = sorted({label[j] for j in nbrs[i] if label[j] >= 0} - {a})
         if not options:
             continue
         pa, ga = plan.pat[a] - pat[i], plan.gps[a] - gps[i]
@@ -147,7 +147,7 @@ def swap_pass(
         a = label[i]
         if a < 0:
             continue
-        for b in sorted({label[j] for j in nbrs[i]} - {a, FREE}):
+        for b in sorted({label[j] for j in nbrs[i] if label[j] >= 0} - {a}):
             j = _best_swap(plan, travel, i, a, b)
             if j is not None:
                 plan.move(i, b)

@@ -12,12 +12,14 @@ import numpy as np
 from planner.core.sizes import relabel
 from planner.solve.context import Context
 
-__all__ = ["FREE", "STUCK", "Plan"]
+__all__ = ["FREE", "OUTSIDE", "STUCK", "Plan"]
 
 #: Label of a clinic not yet in a cluster.
 FREE = -1
 #: Label of a clinic enclosed where no cluster fits, waiting to join a neighbour.
 STUCK = -2
+#: Label of a clinic outside the clinics a plan covers (another piece of a part).
+OUTSIDE = -3
 
 
 class Plan:
@@ -27,10 +29,15 @@ class Plan:
     member set.  :meth:`labels` renumbers them ``0..k-1``.
     """
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, nodes: list[int] | None = None) -> None:
         self.ctx = ctx
         n = len(ctx.pat)
-        self.label: list[int] = [FREE] * n
+        if nodes is None:
+            self.label: list[int] = [FREE] * n
+        else:  # only these clinics are free to take: the others are OUTSIDE
+            self.label = [OUTSIDE] * n
+            for i in nodes:
+                self.label[i] = FREE
         self.members: list[set[int]] = []
         self.pat: list[int] = []
         self.gps: list[int] = []

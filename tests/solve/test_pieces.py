@@ -1,0 +1,74 @@
+"""A large part solved in pieces: connected pieces, a valid plan, the same plan with any
+number of worker processes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import planner.solve.maxp as maxp
+from planner.core.rules import Rules
+from planner.evaluate.checks import check_plan
+from planner.solve.context import Context
+from planner.solve.pieces import split_part
+from planner.solve.synthetic import danish_like
+
+RULES = Rules(min_patients=30_000)
+
+
+def _connected(ctx: Context, nodes: list[int]) -> bool:
+    inside, seen, stack = set(nodes), {nodes[0]}, [nodes[0]]
+    while stack:
+        for j in ctx.nbrs[stack.pop()]:
+            if j in inside and j not in seen:
+                seen.add(j)
+                stack.append(j)
+    return len(seen) == len(inside)
+
+
+@pytest.mark.parametrize(("n", "count"), [(1_500, 3), (2_000, 5), (600, 8)])
+def test_pieces_are_connected_cover_the_part_and_can_each_hold_a_cluster(n, count):
+    inst = danish_like(n, seed=n)
+    ctx = Context.from_instance(inst, RULES)
+    comp = inst.adjacency.components()
+    nodes = np.flatnonzero(comp == np.bincount(comp).argmax()).tolist()
+    pieces = split_part(ctx, nodes, count)
+    assert 2 <= len(pieces) <= count
+    assert sorted(i for piece in pieces for i in piece) == sorted(nodes)
+    for piece in pieces:
+        assert _connected(ctx, piece)
+        assert ctx.big_enough(*ctx.totals(piece))
+
+
+@pytest.fixture
+def small_pieces(monkeypatch):
+    """Parts of 1,000 clinics and more are solved in pieces of about 400."""
+    monkeypatch.setattr(maxp, "SPLIT_AT", 1_000)
+    monkeypatch.setattr(maxp, "PIECE", 400)
+
+
+def test_a_part_in_pieces_gives_a_valid_plan_the_same_with_one_worker_or_two(
+    small_pieces, monkeypatch
+):
+    inst = danish_like(1_200, seed=3)
+    cuts: list[int] = []
+    real = maxp.split_part
+    monkeypatch.setattr(maxp, "split_part", lambda *a: cuts.append(1) or real(*a))
+    runs = {}
+    for workers in (1, 2):
+        monkeypatch.setattr(maxp, "_workers", lambda pieces, w=workers: min(w, pieces))
+        runs[workers] = maxp.solve_maxp(inst, RULES, np.random.default_rng(7))
+    assert np.array_equal(runs[1], runs[2])
+    labels = runs[2]
+    assert check_plan(inst.adjacency, labels, inst.patients, RULES) == []
+    assert len(cuts) == 2  # the part was cut in pieces in both runs
+
+
+def test_pieces_keep_near_the_count_of_solving_the_part_whole(monkeypatch):
+    inst = danish_like(1_200, seed=4)
+    whole = maxp.solve_maxp(inst, RULES, np.random.default_rng(1))
+    monkeypatch.setattr(maxp, "SPLIT_AT", 1_000)
+    monkeypatch.setattr(maxp, "PIECE", 400)
+    pieces = maxp.solve_maxp(inst, RULES, np.random.default_rng(1))
+    assert check_plan(inst.adjacency, pieces, inst.patients, RULES) == []
+    assert pieces.max() + 1 >= 0.97 * (whole.max() + 1)
