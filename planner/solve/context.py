@@ -33,6 +33,8 @@ class Context:
         Coordinates in km.
     rules
         The size rule and ceiling.
+    to_centre
+        How :class:`~planner.solve.polish.Travel` prices a cluster.
     """
 
     nbrs: list[list[int]]
@@ -41,6 +43,9 @@ class Context:
     x: list[float]
     y: list[float]
     rules: Rules
+    #: Price a cluster's travel to its GP-weighted centre, not to its meeting clinic (see
+    #: :class:`~planner.solve.polish.Travel`): a fixed count's compactness.
+    to_centre: bool = False
 
     @classmethod
     def from_instance(cls, instance: Instance, rules: Rules) -> Context:

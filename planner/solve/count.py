@@ -2,17 +2,20 @@
 rule, as compact as the heuristic finds.
 
 From a max-p plan of ``k >= n`` clusters, the two bordering clusters whose union costs
-the least extra travel (:class:`~planner.solve.polish.Travel`: GP-weighted distance to the
-meeting clinic plus a weighted diameter) are merged, again and again, until ``n`` are
-left; a hard ceiling is never broken by a merge.  Regrowing that keeps the count (the
-default effort's rounds times :data:`FIXED_REGROWS`, trials with another number of
-clusters refused), border moves and swaps then polish the result.
+the least extra travel (:class:`~planner.solve.polish.Travel`: here the GP-weighted
+distance to the cluster's GP-weighted centre plus a weighted diameter) are merged, again
+and again, until ``n`` are left; a hard ceiling is never broken by a merge.  Regrowing
+that keeps the count (the default effort's rounds times :data:`FIXED_REGROWS`, trials
+with another number of clusters refused), border moves and swaps then polish the result,
+all priced the same way.
 
 Fewer clusters than the connected parts that can hold one, or more than the plan found,
 cannot be made: :class:`~planner.core.errors.InfeasibleError` says which.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -90,7 +93,7 @@ def fixed_count(
         )
     if n > found:
         raise InfeasibleError(f"{n} clusters were asked for, but the plan found only {found}")
-    ctx = Context.from_instance(instance, rules)
+    ctx = dataclasses.replace(Context.from_instance(instance, rules), to_centre=True)
     plan = _plan_of(ctx, labels)
     travel = Travel(plan)
 

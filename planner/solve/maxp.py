@@ -30,11 +30,12 @@ same with any number of cores.
 
 A part with room for one cluster only is that cluster, with no search; the work shrinks
 with the part (see :meth:`Effort.for_size`), so many small parts cost little.  A small
-part (a few hundred clinics, room for at least eight clusters) splits its work over
-independent **chains** of steps 1-2, each from its own random stream, and polishes the
-best: there a chain settles early on its count, and another chain finds one cluster more
-more often than a longer one does (libpysal's Georgia counties at 100,000: 42 clusters
-with every seed tried, against 41 with most seeds in one chain of the same work).
+part (at most 300 clinics, room for at least eight clusters) splits its work over
+independent **chains** of steps 1-2, each from its own random stream, and regrows the
+best one's plan with the other half of the part's regrowing before the polish: a chain
+settles early on its count, and another chain finds one cluster more more often than a
+longer one does (libpysal's Georgia counties at 100,000: 42 clusters with every seed tried,
+against 41 with most seeds in one chain of the same work).
 
 Without a time limit the amount of work is fixed by the part's size, so the same seed
 gives the same plan; with ``time_limit`` the solver does that work (cut short if the time
@@ -57,12 +58,19 @@ from planner.core.rules import Rules
 from planner.solve.construct import absorb, grow_clusters
 from planner.solve.context import Context
 from planner.solve.improve import border_pass, could_split, regrow_step, split_pass
-from planner.solve.pieces import PIECE, SPLIT_AT, available_workers, seam_clinics, split_part
 from planner.solve.polish import Travel, swap_pass, travel_pass
-from planner.solve.pool import pool_step
+from planner.solve.pool import pool_surplus
 from planner.solve.state import Plan
 
-__all__ = ["Effort", "regrow_fixed", "solve_maxp"]
+__all__ = [
+    "Effort",
+    "near_changes",
+    "regrow",
+    "regrow_fixed",
+    "solve_maxp",
+    "solve_part",
+    "spawn_streams",
+]
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +93,17 @@ MIN_CONSTRUCTIONS = 10
 REGROWS = 3.3
 MIN_REGROWS = 2_400
 MAX_REGROWS = 24_000
-#: Parts of fewer than ``CHAIN_WORK / 2`` clinics split their work over independent chains
-#: (each the best of its constructions, regrown), at most :data:`MAX_CHAINS`, and keep
-#: the best: in a small part a chain settles early on its count, and a chain started
-#: elsewhere more often finds one more cluster than a chain that regrows longer.
-CHAIN_WORK = 1_200
+#: A part of ``n`` clinics splits its work over ``CHAIN_WORK // n`` independent chains
+#: (each the best of its constructions, regrown; at most :data:`MAX_CHAINS`, and a
+#: quarter of the clusters it can hold): in a small part a chain settles early on its
+#: count, and a chain started elsewhere more often finds one more cluster than a chain
+#: that regrows longer.  Larger parts (above 300 clinics) keep one chain: there the long
+#: regrowing makes the plan compact (more chains cost 3-5 % in GP travel on the Danish
+#: regions of 350-550 clinics).
+CHAIN_WORK = 600
 MAX_CHAINS = 8
+#: Share of a time limit the chains use; the best chain's plan regrows in the rest.
+CHAINS_SHARE = 0.5
 #: Share of the regrowing (the last) that prices diameter at :data:`LATE_DIAMETER_WEIGHT`.
 LATE = 0.25
 #: Weight of the diameter late in the regrowing (see :data:`.polish.DIAMETER_WEIGHT`).
@@ -103,12 +116,6 @@ POOL_AT = (0.0, 0.3, 0.6)
 #: With a time limit, the regrowing past the default work stops early once this many
 #: rounds in a row (at least; ten per clinic in larger parts) brought no better plan.
 STALL_ROUNDS = 5_000
-#: Pooling tries in a row that may fail before the regrowing goes on.
-POOL_FAILS = 6
-#: In a part of ``n`` clinics up to ``POOL_WORK / n`` tries in a row may fail (at least
-#: :data:`POOL_FAILS`, at most :data:`POOL_FAILS_SMALL`): in small parts tries are cheap.
-POOL_FAILS_SMALL = 15
-POOL_WORK = 2_500
 #: How many clusters compete in drawing the least compact one.
 TOURNAMENT = 3
 #: Discount on a cluster's cost in that draw per regrow around it that changed nothing.
@@ -123,11 +130,13 @@ class Effort:
     regrows: int
     sweeps: int = 6
     chains: int = 1
+    #: Regrows of the best chain's plan after the chains (none with one chain).
+    final: int = 0
 
     @property
     def total_regrows(self) -> int:
-        """Regrows over all chains."""
-        return self.regrows * self.chains
+        """Regrows over all chains and after them."""
+        return self.regrows * self.chains + self.final
 
     @classmethod
     def for_size(cls, n: int, scale: float = 1.0, bound: int | None = None) -> Effort:
@@ -143,12 +152,18 @@ class Effort:
         if bound is not None:
             constructions = min(constructions, max(8 * bound, 4))
         regrows = min(max(round(REGROWS * n), MIN_REGROWS), 20 * n, MAX_REGROWS)
-        chains = int(np.clip(round(CHAIN_WORK / max(n, 1)), 1, MAX_CHAINS))
+        chains = int(np.clip(CHAIN_WORK // max(n, 1), 1, MAX_CHAINS))
         if bound is not None:  # a part with room for a few clusters needs no chains
             chains = max(min(chains, bound // 4), 1)
         constructions = max(int(constructions * scale) // chains, min(MIN_CONSTRUCTIONS, 4))
-        regrows = max(int(regrows * scale), 0) // chains
-        return cls(max(constructions, 1), regrows, chains=chains)
+        regrows = max(int(regrows * scale), 0)
+        if chains == 1:
+            return cls(max(constructions, 1), regrows)
+        # half the regrowing goes to the chains, the other half to the best one's plan
+        per_chain = regrows // (2 * chains)
+        return cls(
+            max(constructions, 1), per_chain, chains=chains, final=regrows - per_chain * chains
+        )
 
 
 def solve_maxp(
@@ -183,6 +198,8 @@ def solve_maxp(
     numpy.ndarray
         ``0..k-1`` per clinic, ``-1`` where its connected part cannot meet the size rule.
     """
+    from planner.solve import pieces
+
     labels = np.full(instance.n, -1, dtype=np.int64)
     if instance.n == 0:
         return labels
@@ -196,7 +213,7 @@ def solve_maxp(
             parts.append(nodes)
     work = sum(len(p) for p in parts) or 1
     done, next_label = 0, 0
-    for nodes, stream in zip(parts, _streams(rng, len(parts)), strict=True):
+    for nodes, stream in zip(parts, spawn_streams(rng, len(parts)), strict=True):
         share = None if time_limit is None else time_limit * len(nodes) / work
         high = [0.0]  # progress never goes back
 
@@ -212,7 +229,9 @@ def solve_maxp(
                 progress(base + high[0] * size, work, message)
 
         bound = ctx.rules.size_bound(*ctx.totals(nodes.tolist()))
-        solve = _solve_split if len(nodes) >= SPLIT_AT else _solve_part
+        solve = solve_part
+        if len(nodes) >= pieces.SPLIT_AT:  # a large part: in pieces (imports this module)
+            solve = pieces.solve_in_pieces
         plan = solve(
             ctx, nodes.tolist(), stream, share, Effort.for_size(len(nodes), effort, bound), report
         )
@@ -225,7 +244,7 @@ def solve_maxp(
     return labels
 
 
-def _streams(rng: np.random.Generator, n: int) -> list[np.random.Generator]:
+def spawn_streams(rng: np.random.Generator, n: int) -> list[np.random.Generator]:
     """One random stream per part.
 
     How much one part draws (more with more time) then never changes what the next sees.
@@ -236,7 +255,7 @@ def _streams(rng: np.random.Generator, n: int) -> list[np.random.Generator]:
         return [rng] * n
 
 
-def _solve_part(
+def solve_part(
     ctx: Context,
     nodes: list[int],
     rng: np.random.Generator,
@@ -264,9 +283,10 @@ def _solve_part(
     chains = effort.chains
     best: Plan | None = None
     best_key = (0, 0, 0.0)
-    streams = _streams(rng, chains) if chains > 1 else [rng]
-    for chain, stream in enumerate(streams):
-        end = (chain + 1) / chains
+    streams = spawn_streams(rng, chains + 1) if chains > 1 else [rng]
+    share = CHAINS_SHARE if chains > 1 else 1.0  # of a time limit, for the chains
+    for chain, stream in enumerate(streams[:chains]):
+        end = share * (chain + 1) / chains
         found = _chain(ctx, nodes, stream, effort, bound, used, report, time_limit, end)
         key = (0, 0, 0.0)
         if chains > 1:
@@ -277,6 +297,12 @@ def _solve_part(
             break
     assert best is not None
     plan = best
+    if chains > 1:  # the best chain's plan gets the rest of the regrowing
+        last = streams[-1]
+        plan = regrow(plan, nodes, last, effort.final, bound, used, report)
+        if time_limit is not None and not out_of_time(0.9):
+            split_pass(plan)
+            plan = regrow(plan, nodes, last, 0, bound, used, report, (used(), 0.9))
     report(0.9, f"{plan.k} clusters after regrowing; polishing")
     split_pass(plan)
     for _ in range(effort.sweeps):
@@ -292,7 +318,7 @@ def _solve_part(
             break
         if not swap_pass(plan, todo, rng, POLISH_DIAMETER_WEIGHT) and not moved:
             break
-        todo = _near_changes(plan, nodes, before)
+        todo = near_changes(plan, nodes, before)
     split_pass(plan)
     log.debug(
         "part of %d clinics: %d clusters from %d chain(s) in %.2f s",
@@ -302,127 +328,6 @@ def _solve_part(
         time.perf_counter() - start,
     )
     return plan
-
-
-#: Regrows per cluster on the seams between pieces (see :func:`_solve_split`).
-SEAM_REGROWS = 6
-#: Share of a time limit the pieces may use (the rest mends the seams).
-PIECES_SHARE = 0.8
-
-
-def _solve_split(
-    ctx: Context,
-    nodes: list[int],
-    rng: np.random.Generator,
-    time_limit: float | None,
-    effort: Effort,
-    report: Callable[[float, str], None],
-) -> Plan:
-    """A large part solved in pieces (:mod:`.pieces`), in parallel where there are
-    cores, then the clusters on the seams between pieces regrown and polished.
-
-    Each piece gets the part's constructions and its share of the part's regrows; its own
-    random stream makes its plan the same with any number of workers.
-    """
-    start = time.perf_counter()
-    pieces = split_part(ctx, nodes, max(round(len(nodes) / PIECE), 2))
-    if len(pieces) < 2:
-        return _solve_part(ctx, nodes, rng, time_limit, effort, report)
-    streams = _streams(rng, len(pieces) + 1)
-    workers = _workers(len(pieces))
-    tasks = []
-    for piece, stream in zip(pieces, streams, strict=False):
-        share = len(piece) / len(nodes)
-        limit = None
-        if time_limit is not None:
-            limit = time_limit * PIECES_SHARE * share * workers
-        own = Effort(effort.constructions, int(effort.total_regrows * share), effort.sweeps)
-        tasks.append((piece, stream, limit, own))
-    report(0.05, f"{len(nodes):,} clinics in {len(pieces)} pieces, {workers} at a time")
-    labels: list[list[int]] = []
-    for done, found in enumerate(_map_pieces(ctx, tasks, workers), start=1):
-        labels.append(found)
-        report(0.8 * done / len(pieces), f"{done} of {len(pieces)} pieces solved")
-    plan = Plan(ctx, nodes)
-    for piece, found in zip(pieces, labels, strict=True):
-        ids: dict[int, int] = {}
-        for i, c in zip(piece, found, strict=True):
-            if c not in ids:
-                ids[c] = plan.new_cluster()
-            plan.add(i, ids[c])
-    seam = seam_clinics(plan, pieces)
-    if seam:
-        bound = ctx.rules.size_bound(*ctx.totals(nodes))
-
-        def used() -> float:
-            return 0.0 if time_limit is None else (time.perf_counter() - start) / time_limit
-
-        steps = SEAM_REGROWS * len({plan.label[i] for i in seam})
-        mend = streams[-1]
-        plan = _regrow(plan, seam, mend, steps, bound, used, report, limit=0.95)
-        split_pass(plan)
-        todo = sorted({j for i in seam for j in (i, *ctx.nbrs[i])})
-        for _ in range(effort.sweeps):
-            before = plan.label.copy()
-            moved = travel_pass(plan, todo, mend, POLISH_DIAMETER_WEIGHT)
-            if not swap_pass(plan, todo, mend, POLISH_DIAMETER_WEIGHT) and not moved:
-                break
-            todo = _near_changes(plan, todo, before)
-        split_pass(plan)
-    log.info(
-        "%d clinics solved in %d pieces (%d worker(s)): %d clusters in %.1f s",
-        len(nodes),
-        len(pieces),
-        workers,
-        plan.k,
-        time.perf_counter() - start,
-    )
-    return plan
-
-
-def _workers(pieces: int) -> int:
-    """Processes to solve pieces in: one per core on Linux, none inside a daemon process
-    (a batch worker, which may not start processes of its own)."""
-    import multiprocessing
-    import sys
-
-    if sys.platform != "linux" or multiprocessing.current_process().daemon:
-        return 1  # fork is safe on Linux only (macOS: system libraries; Windows: none)
-    return max(min(available_workers(), pieces), 1)
-
-
-#: The part's context in a piece-solving process (set once per process).
-_PIECE_CTX: list[Context] = []
-
-
-def _init_piece_worker(ctx: Context) -> None:
-    _PIECE_CTX[:] = [ctx]
-
-
-_Task = tuple[list[int], np.random.Generator, float | None, Effort]
-
-
-def _piece_labels(task: _Task) -> list[int]:
-    """Labels ``0..k-1`` of one piece, solved alone."""
-    piece, stream, limit, effort = task
-    plan = _solve_part(_PIECE_CTX[0], piece, stream, limit, effort, lambda *_: None)
-    return plan.labels(np.asarray(piece)).tolist()
-
-
-def _map_pieces(ctx: Context, tasks: list[_Task], workers: int) -> Iterable[list[int]]:
-    """Each task's labels, in order; in ``workers`` processes when more than one."""
-    if workers <= 1:
-        _init_piece_worker(ctx)
-        yield from map(_piece_labels, tasks)
-        return
-    import multiprocessing
-
-    # fork: the pieces' processes start with the part in memory, and a caller's script
-    # is not run again in them (as spawn would, without an ``if __name__`` guard)
-    with multiprocessing.get_context("fork").Pool(
-        workers, initializer=_init_piece_worker, initargs=(ctx,)
-    ) as pool:
-        yield from pool.imap(_piece_labels, tasks)
 
 
 def _chain(
@@ -468,14 +373,14 @@ def _chain(
         regrows = int(regrows * AT_BOUND)
     # The default work first (cut short when the time is short), then, with a time limit,
     # more regrowing from its plan until 0.9 of the time: more time never gives less.
-    plan = _regrow(best, nodes, rng, regrows, bound, used, report, limit=0.9 * end)
+    plan = regrow(best, nodes, rng, regrows, bound, used, report, limit=0.9 * end)
     if time_limit is not None and used() < 0.9 * end:
         split_pass(plan)  # what the default polish would split, split before going on
-        plan = _regrow(plan, nodes, rng, 0, bound, used, report, (used(), 0.9 * end))
+        plan = regrow(plan, nodes, rng, 0, bound, used, report, (used(), 0.9 * end))
     return plan
 
 
-def _near_changes(plan: Plan, nodes: list[int], before: list[int]) -> list[int]:
+def near_changes(plan: Plan, nodes: list[int], before: list[int]) -> list[int]:
     """Clinics of ``nodes`` in or beside a cluster that changed since ``before``.
 
     Only these can have a new improving move or swap after a sweep.
@@ -524,7 +429,7 @@ def _travel_change(trial: Plan, cur: Plan, travel: Travel) -> float:
     return new - old
 
 
-def _regrow(
+def regrow(
     plan: Plan,
     nodes: list[int],
     rng: np.random.Generator,
@@ -568,7 +473,7 @@ def _regrow(
         if pooled < len(POOL_AT) and reached(POOL_AT[pooled]):
             pooled += 1
             if cur.k < bound:
-                more = _pool(cur, nodes, rng, bound, lambda: used() >= limit)
+                more = pool_surplus(cur, nodes, rng, bound, lambda: used() >= limit)
                 if more is not cur:
                     cur, travel = more, Travel(more, travel.weight)
                     tried.clear()
@@ -625,33 +530,7 @@ def _regrow(
 def regrow_fixed(plan: Plan, nodes: list[int], rng: np.random.Generator, steps: int) -> Plan:
     """``steps`` rounds of regrowing that keep the number of clusters (a fixed count):
     only trials with as many clusters, and less cost, are taken."""
-    return _regrow(plan, nodes, rng, steps, plan.k, lambda: 0.0, lambda *_: None, cap=plan.k)
-
-
-def _pool(
-    plan: Plan,
-    nodes: list[int],
-    rng: np.random.Generator,
-    bound: int,
-    out_of_time: Callable[[], bool],
-) -> Plan:
-    """Gain clusters by pooling surplus (:func:`.pool.pool_step`) from random roots.
-
-    Stops at ``bound``, after :data:`POOL_FAILS` failed tries in a row (more in a small
-    part) or when ``out_of_time()``.  A pooled plan has one cluster more and no cluster
-    it changed above a hard ceiling (see :func:`.pool.pool_step`).
-    """
-    allowed = int(np.clip(round(POOL_WORK / max(len(nodes), 1)), POOL_FAILS, POOL_FAILS_SMALL))
-    fails = 0
-    while plan.k < bound and fails < allowed and not out_of_time():
-        root = plan.label[nodes[int(rng.integers(len(nodes)))]]
-        trial = pool_step(plan, rng, root)
-        if trial is not None:
-            split_pass(trial, sorted(trial.touched))
-            plan, fails = trial, 0
-        else:
-            fails += 1
-    return plan
+    return regrow(plan, nodes, rng, steps, plan.k, lambda: 0.0, lambda *_: None, cap=plan.k)
 
 
 def _costly(

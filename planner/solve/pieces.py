@@ -15,14 +15,36 @@ a seed gives the same plan on any machine.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from planner.solve.context import Context
+from planner.solve.improve import split_pass
+from planner.solve.maxp import (
+    POLISH_DIAMETER_WEIGHT,
+    Effort,
+    near_changes,
+    regrow,
+    solve_part,
+    spawn_streams,
+)
+from planner.solve.polish import swap_pass, travel_pass
 from planner.solve.state import Plan
 
-__all__ = ["PIECE", "SPLIT_AT", "available_workers", "seam_clinics", "split_part"]
+__all__ = [
+    "PIECE",
+    "SPLIT_AT",
+    "available_workers",
+    "seam_clinics",
+    "solve_in_pieces",
+    "split_part",
+]
+
+log = logging.getLogger(__name__)
 
 #: Parts of at least this many clinics are solved in pieces.
 SPLIT_AT = 30_000
@@ -125,3 +147,124 @@ def seam_clinics(plan: Plan, pieces: list[list[int]]) -> list[int]:
             if any(label[j] >= 0 and piece_of.get(label[j]) != piece_of[c] for j in nbrs[i]):
                 seam.add(c)
     return sorted(i for c in seam for i in plan.members[c])
+
+
+#: Regrows per cluster on the seams between pieces (see :func:`solve_in_pieces`).
+SEAM_REGROWS = 6
+#: Share of a time limit the pieces may use (the rest mends the seams).
+PIECES_SHARE = 0.8
+
+
+def solve_in_pieces(
+    ctx: Context,
+    nodes: list[int],
+    rng: np.random.Generator,
+    time_limit: float | None,
+    effort: Effort,
+    report: Callable[[float, str], None],
+) -> Plan:
+    """A large part solved in pieces (:mod:`.pieces`), in parallel where there are
+    cores, then the clusters on the seams between pieces regrown and polished.
+
+    Each piece gets the part's constructions and its share of the part's regrows; its own
+    random stream makes its plan the same with any number of workers.
+    """
+    start = time.perf_counter()
+    pieces = split_part(ctx, nodes, max(round(len(nodes) / PIECE), 2))
+    if len(pieces) < 2:
+        return solve_part(ctx, nodes, rng, time_limit, effort, report)
+    streams = spawn_streams(rng, len(pieces) + 1)
+    workers = _workers(len(pieces))
+    tasks = []
+    for piece, stream in zip(pieces, streams, strict=False):
+        share = len(piece) / len(nodes)
+        limit = None
+        if time_limit is not None:
+            limit = time_limit * PIECES_SHARE * share * workers
+        own = Effort(effort.constructions, int(effort.total_regrows * share), effort.sweeps)
+        tasks.append((piece, stream, limit, own))
+    report(0.05, f"{len(nodes):,} clinics in {len(pieces)} pieces, {workers} at a time")
+    labels: list[list[int]] = []
+    for done, found in enumerate(_map_pieces(ctx, tasks, workers), start=1):
+        labels.append(found)
+        report(0.8 * done / len(pieces), f"{done} of {len(pieces)} pieces solved")
+    plan = Plan(ctx, nodes)
+    for piece, found in zip(pieces, labels, strict=True):
+        ids: dict[int, int] = {}
+        for i, c in zip(piece, found, strict=True):
+            if c not in ids:
+                ids[c] = plan.new_cluster()
+            plan.add(i, ids[c])
+    seam = seam_clinics(plan, pieces)
+    if seam:
+        bound = ctx.rules.size_bound(*ctx.totals(nodes))
+
+        def used() -> float:
+            return 0.0 if time_limit is None else (time.perf_counter() - start) / time_limit
+
+        steps = SEAM_REGROWS * len({plan.label[i] for i in seam})
+        mend = streams[-1]
+        plan = regrow(plan, seam, mend, steps, bound, used, report, limit=0.95)
+        split_pass(plan)
+        todo = sorted({j for i in seam for j in (i, *ctx.nbrs[i])})
+        for _ in range(effort.sweeps):
+            before = plan.label.copy()
+            moved = travel_pass(plan, todo, mend, POLISH_DIAMETER_WEIGHT)
+            if not swap_pass(plan, todo, mend, POLISH_DIAMETER_WEIGHT) and not moved:
+                break
+            todo = near_changes(plan, todo, before)
+        split_pass(plan)
+    log.info(
+        "%d clinics solved in %d pieces (%d worker(s)): %d clusters in %.1f s",
+        len(nodes),
+        len(pieces),
+        workers,
+        plan.k,
+        time.perf_counter() - start,
+    )
+    return plan
+
+
+def _workers(pieces: int) -> int:
+    """Processes to solve pieces in: one per core on Linux, none inside a daemon process
+    (a batch worker, which may not start processes of its own)."""
+    import multiprocessing
+    import sys
+
+    if sys.platform != "linux" or multiprocessing.current_process().daemon:
+        return 1  # fork is safe on Linux only (macOS: system libraries; Windows: none)
+    return max(min(available_workers(), pieces), 1)
+
+
+#: The part's context in a piece-solving process (set once per process).
+_PIECE_CTX: list[Context] = []
+
+
+def _init_piece_worker(ctx: Context) -> None:
+    _PIECE_CTX[:] = [ctx]
+
+
+_Task = tuple[list[int], np.random.Generator, float | None, Effort]
+
+
+def _piece_labels(task: _Task) -> list[int]:
+    """Labels ``0..k-1`` of one piece, solved alone."""
+    piece, stream, limit, effort = task
+    plan = solve_part(_PIECE_CTX[0], piece, stream, limit, effort, lambda *_: None)
+    return plan.labels(np.asarray(piece)).tolist()
+
+
+def _map_pieces(ctx: Context, tasks: list[_Task], workers: int) -> Iterable[list[int]]:
+    """Each task's labels, in order; in ``workers`` processes when more than one."""
+    if workers <= 1:
+        _init_piece_worker(ctx)
+        yield from map(_piece_labels, tasks)
+        return
+    import multiprocessing
+
+    # fork: the pieces' processes start with the part in memory, and a caller's script
+    # is not run again in them (as spawn would, without an ``if __name__`` guard)
+    with multiprocessing.get_context("fork").Pool(
+        workers, initializer=_init_piece_worker, initargs=(ctx,)
+    ) as pool:
+        yield from pool.imap(_piece_labels, tasks)

@@ -16,13 +16,22 @@ restores it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from planner.core.adjacency import is_connected
-from planner.solve.improve import split_off, try_split
+from planner.solve.improve import split_off, split_pass, try_split
 from planner.solve.state import Plan
 
-__all__ = ["REACH", "pool_step"]
+__all__ = ["REACH", "pool_step", "pool_surplus"]
+
+#: Pooling tries in a row that may fail before the regrowing goes on.
+POOL_FAILS = 6
+#: In a part of ``n`` clinics up to ``POOL_WORK / n`` tries in a row may fail (at least
+#: :data:`POOL_FAILS`, at most :data:`POOL_FAILS_SMALL`): in small parts tries are cheap.
+POOL_FAILS_SMALL = 15
+POOL_WORK = 2_500
 
 #: Clusters are gathered until their surplus is this many times the threshold (the
 #: surplus that reaches the root is much less: a cluster whose border clinics are
@@ -137,3 +146,29 @@ def _push(plan: Plan, c: int, depth: dict[int, int], moves: list[tuple[int, int]
                 break
         else:
             return
+
+
+def pool_surplus(
+    plan: Plan,
+    nodes: list[int],
+    rng: np.random.Generator,
+    bound: int,
+    out_of_time: Callable[[], bool],
+) -> Plan:
+    """Gain clusters by pooling surplus (:func:`.pool.pool_step`) from random roots.
+
+    Stops at ``bound``, after :data:`POOL_FAILS` failed tries in a row (more in a small
+    part) or when ``out_of_time()``.  A pooled plan has one cluster more and no cluster
+    it changed above a hard ceiling (see :func:`.pool.pool_step`).
+    """
+    allowed = int(np.clip(round(POOL_WORK / max(len(nodes), 1)), POOL_FAILS, POOL_FAILS_SMALL))
+    fails = 0
+    while plan.k < bound and fails < allowed and not out_of_time():
+        root = plan.label[nodes[int(rng.integers(len(nodes)))]]
+        trial = pool_step(plan, rng, root)
+        if trial is not None:
+            split_pass(trial, sorted(trial.touched))
+            plan, fails = trial, 0
+        else:
+            fails += 1
+    return plan

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import planner.solve.maxp as maxp
+import planner.solve.pieces as pieces_mod
 from planner.core.rules import Rules
 from planner.evaluate.checks import check_plan
 from planner.solve.context import Context
@@ -43,8 +44,8 @@ def test_pieces_are_connected_cover_the_part_and_can_each_hold_a_cluster(n, coun
 @pytest.fixture
 def small_pieces(monkeypatch):
     """Parts of 1,000 clinics and more are solved in pieces of about 400."""
-    monkeypatch.setattr(maxp, "SPLIT_AT", 1_000)
-    monkeypatch.setattr(maxp, "PIECE", 400)
+    monkeypatch.setattr(pieces_mod, "SPLIT_AT", 1_000)
+    monkeypatch.setattr(pieces_mod, "PIECE", 400)
 
 
 def test_a_part_in_pieces_gives_a_valid_plan_the_same_with_one_worker_or_two(
@@ -52,11 +53,11 @@ def test_a_part_in_pieces_gives_a_valid_plan_the_same_with_one_worker_or_two(
 ):
     inst = danish_like(1_200, seed=3)
     cuts: list[int] = []
-    real = maxp.split_part
-    monkeypatch.setattr(maxp, "split_part", lambda *a: cuts.append(1) or real(*a))
+    real = pieces_mod.split_part
+    monkeypatch.setattr(pieces_mod, "split_part", lambda *a: cuts.append(1) or real(*a))
     runs = {}
     for workers in (1, 2):
-        monkeypatch.setattr(maxp, "_workers", lambda pieces, w=workers: min(w, pieces))
+        monkeypatch.setattr(pieces_mod, "_workers", lambda pieces, w=workers: min(w, pieces))
         runs[workers] = maxp.solve_maxp(inst, RULES, np.random.default_rng(7))
     assert np.array_equal(runs[1], runs[2])
     labels = runs[2]
@@ -67,8 +68,8 @@ def test_a_part_in_pieces_gives_a_valid_plan_the_same_with_one_worker_or_two(
 def test_pieces_keep_near_the_count_of_solving_the_part_whole(monkeypatch):
     inst = danish_like(1_200, seed=4)
     whole = maxp.solve_maxp(inst, RULES, np.random.default_rng(1))
-    monkeypatch.setattr(maxp, "SPLIT_AT", 1_000)
-    monkeypatch.setattr(maxp, "PIECE", 400)
+    monkeypatch.setattr(pieces_mod, "SPLIT_AT", 1_000)
+    monkeypatch.setattr(pieces_mod, "PIECE", 400)
     pieces = maxp.solve_maxp(inst, RULES, np.random.default_rng(1))
     assert check_plan(inst.adjacency, pieces, inst.patients, RULES) == []
     assert pieces.max() + 1 >= 0.97 * (whole.max() + 1)
