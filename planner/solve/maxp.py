@@ -65,6 +65,7 @@ from planner.solve.state import Plan
 __all__ = [
     "Effort",
     "near_changes",
+    "polish_moves",
     "regrow",
     "regrow_fixed",
     "solve_maxp",
@@ -308,17 +309,7 @@ def solve_part(
     for _ in range(effort.sweeps):
         if out_of_time(0.95) or not border_pass(plan, nodes, rng):
             break
-    todo = nodes
-    for _ in range(effort.sweeps):
-        if out_of_time(0.99):
-            break
-        before = plan.label.copy()
-        moved = travel_pass(plan, todo, rng, POLISH_DIAMETER_WEIGHT)
-        if out_of_time(0.99):
-            break
-        if not swap_pass(plan, todo, rng, POLISH_DIAMETER_WEIGHT) and not moved:
-            break
-        todo = near_changes(plan, nodes, before)
+    polish_moves(plan, nodes, rng, effort.sweeps, lambda: out_of_time(0.99))
     split_pass(plan)
     log.debug(
         "part of %d clinics: %d clusters from %d chain(s) in %.2f s",
@@ -378,6 +369,28 @@ def _chain(
         split_pass(plan)  # what the default polish would split, split before going on
         plan = regrow(plan, nodes, rng, 0, bound, used, report, (used(), 0.9 * end))
     return plan
+
+
+def polish_moves(
+    plan: Plan,
+    nodes: list[int],
+    rng: np.random.Generator,
+    sweeps: int,
+    stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """Up to ``sweeps`` sweeps of border moves and swaps over ``nodes``; after the first,
+    only clinics in or beside clusters that changed are tried again."""
+    todo = nodes
+    for _ in range(sweeps):
+        if stop():
+            break
+        before = plan.label.copy()
+        moved = travel_pass(plan, todo, rng, POLISH_DIAMETER_WEIGHT)
+        if stop():
+            break
+        if not swap_pass(plan, todo, rng, POLISH_DIAMETER_WEIGHT) and not moved:
+            break
+        todo = near_changes(plan, nodes, before)
 
 
 def near_changes(plan: Plan, nodes: list[int], before: list[int]) -> list[int]:

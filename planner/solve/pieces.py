@@ -24,15 +24,7 @@ import numpy as np
 
 from planner.solve.context import Context
 from planner.solve.improve import split_pass
-from planner.solve.maxp import (
-    POLISH_DIAMETER_WEIGHT,
-    Effort,
-    near_changes,
-    regrow,
-    solve_part,
-    spawn_streams,
-)
-from planner.solve.polish import swap_pass, travel_pass
+from planner.solve.maxp import Effort, polish_moves, regrow, solve_part, spawn_streams
 from planner.solve.state import Plan
 
 __all__ = [
@@ -206,13 +198,9 @@ def solve_in_pieces(
         mend = streams[-1]
         plan = regrow(plan, seam, mend, steps, bound, used, report, limit=0.95)
         split_pass(plan)
-        todo = sorted({j for i in seam for j in (i, *ctx.nbrs[i])})
-        for _ in range(effort.sweeps):
-            before = plan.label.copy()
-            moved = travel_pass(plan, todo, mend, POLISH_DIAMETER_WEIGHT)
-            if not swap_pass(plan, todo, mend, POLISH_DIAMETER_WEIGHT) and not moved:
-                break
-            todo = near_changes(plan, todo, before)
+        polish_moves(
+            plan, sorted({j for i in seam for j in (i, *ctx.nbrs[i])}), mend, effort.sweeps
+        )
         split_pass(plan)
     log.info(
         "%d clinics solved in %d pieces (%d worker(s)): %d clusters in %.1f s",
