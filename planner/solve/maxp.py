@@ -58,14 +58,12 @@ from planner.core.rules import Rules
 from planner.solve.construct import absorb, grow_clusters
 from planner.solve.context import Context
 from planner.solve.improve import border_pass, could_split, regrow_step, split_pass
-from planner.solve.polish import Travel, swap_pass, travel_pass
+from planner.solve.polish import Travel, polish_moves
 from planner.solve.pool import pool_surplus
 from planner.solve.state import Plan
 
 __all__ = [
     "Effort",
-    "near_changes",
-    "polish_moves",
     "regrow",
     "regrow_fixed",
     "solve_maxp",
@@ -309,7 +307,7 @@ def solve_part(
     for _ in range(effort.sweeps):
         if out_of_time(0.95) or not border_pass(plan, nodes, rng):
             break
-    polish_moves(plan, nodes, rng, effort.sweeps, lambda: out_of_time(0.99))
+    polish_moves(plan, nodes, rng, effort.sweeps, POLISH_DIAMETER_WEIGHT, lambda: out_of_time(0.99))
     split_pass(plan)
     log.debug(
         "part of %d clinics: %d clusters from %d chain(s) in %.2f s",
@@ -369,38 +367,6 @@ def _chain(
         split_pass(plan)  # what the default polish would split, split before going on
         plan = regrow(plan, nodes, rng, 0, bound, used, report, (used(), 0.9 * end))
     return plan
-
-
-def polish_moves(
-    plan: Plan,
-    nodes: list[int],
-    rng: np.random.Generator,
-    sweeps: int,
-    stop: Callable[[], bool] = lambda: False,
-) -> None:
-    """Up to ``sweeps`` sweeps of border moves and swaps over ``nodes``; after the first,
-    only clinics in or beside clusters that changed are tried again."""
-    todo = nodes
-    for _ in range(sweeps):
-        if stop():
-            break
-        before = plan.label.copy()
-        moved = travel_pass(plan, todo, rng, POLISH_DIAMETER_WEIGHT)
-        if stop():
-            break
-        if not swap_pass(plan, todo, rng, POLISH_DIAMETER_WEIGHT) and not moved:
-            break
-        todo = near_changes(plan, nodes, before)
-
-
-def near_changes(plan: Plan, nodes: list[int], before: list[int]) -> list[int]:
-    """Clinics of ``nodes`` in or beside a cluster that changed since ``before``.
-
-    Only these can have a new improving move or swap after a sweep.
-    """
-    label, nbrs = plan.label, plan.ctx.nbrs
-    changed = {c for i in nodes if label[i] != before[i] for c in (label[i], before[i])}
-    return [i for i in nodes if label[i] in changed or any(label[j] in changed for j in nbrs[i])]
 
 
 def _excess(plan: Plan, clusters: Iterable[int]) -> int:

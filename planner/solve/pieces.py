@@ -24,7 +24,13 @@ import numpy as np
 
 from planner.solve.context import Context
 from planner.solve.improve import split_pass
-from planner.solve.maxp import Effort, polish_moves, regrow, solve_part, spawn_streams
+from planner.solve.maxp import (
+    Effort,
+    regrow,
+    solve_part,
+    spawn_streams,
+)
+from planner.solve.polish import polish_moves
 from planner.solve.state import Plan
 
 __all__ = [

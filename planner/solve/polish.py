@@ -13,13 +13,22 @@ so a far-flung clinic with few GPs still counts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from planner.core.adjacency import is_connected
 from planner.solve.improve import ceiling_penalty
 from planner.solve.state import Plan
 
-__all__ = ["DIAMETER_WEIGHT", "Travel", "swap_pass", "travel_pass"]
+__all__ = [
+    "DIAMETER_WEIGHT",
+    "Travel",
+    "near_changes",
+    "polish_moves",
+    "swap_pass",
+    "travel_pass",
+]
 
 #: Weight of a cluster's diameter in its cost, per GP of an average cluster (all GPs over
 #: the most clusters by size): 0.1 prices 1 km of diameter like 0.1 km more travel for
@@ -204,3 +213,36 @@ def _best_swap(plan: Plan, travel: Travel, i: int, a: int, b: int) -> int | None
         if delta < best_delta and is_connected(nbrs, set(new_a)) and is_connected(nbrs, set(new_b)):
             best, best_delta = j, delta
     return best
+
+
+def polish_moves(
+    plan: Plan,
+    nodes: list[int],
+    rng: np.random.Generator,
+    sweeps: int,
+    diameter_weight: float = DIAMETER_WEIGHT,
+    stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """Up to ``sweeps`` sweeps of border moves and swaps over ``nodes``; after the first,
+    only clinics in or beside clusters that changed are tried again."""
+    todo = nodes
+    for _ in range(sweeps):
+        if stop():
+            break
+        before = plan.label.copy()
+        moved = travel_pass(plan, todo, rng, diameter_weight)
+        if stop():
+            break
+        if not swap_pass(plan, todo, rng, diameter_weight) and not moved:
+            break
+        todo = near_changes(plan, nodes, before)
+
+
+def near_changes(plan: Plan, nodes: list[int], before: list[int]) -> list[int]:
+    """Clinics of ``nodes`` in or beside a cluster that changed since ``before``.
+
+    Only these can have a new improving move or swap after a sweep.
+    """
+    label, nbrs = plan.label, plan.ctx.nbrs
+    changed = {c for i in nodes if label[i] != before[i] for c in (label[i], before[i])}
+    return [i for i in nodes if label[i] in changed or any(label[j] in changed for j in nbrs[i])]
