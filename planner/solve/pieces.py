@@ -173,12 +173,13 @@ def solve_in_pieces(
         return solve_part(ctx, nodes, rng, time_limit, effort, report)
     streams = spawn_streams(rng, len(pieces) + 1)
     workers = _workers(len(pieces))
+    rounds = -(-len(pieces) // workers)  # pieces per worker, rounded up
     tasks = []
     for piece, stream in zip(pieces, streams, strict=False):
         share = len(piece) / len(nodes)
         limit = None
         if time_limit is not None:
-            limit = time_limit * PIECES_SHARE * share * workers
+            limit = time_limit * PIECES_SHARE / rounds  # the pieces run in rounds
         own = Effort(effort.constructions, int(effort.total_regrows * share), effort.sweeps)
         tasks.append((piece, stream, limit, own))
     report(0.05, f"{len(nodes):,} clinics in {len(pieces)} pieces, {workers} at a time")

@@ -73,3 +73,10 @@ def test_pieces_keep_near_the_count_of_solving_the_part_whole(monkeypatch):
     pieces = maxp.solve_maxp(inst, RULES, np.random.default_rng(1))
     assert check_plan(inst.adjacency, pieces, inst.patients, RULES) == []
     assert pieces.max() + 1 >= 0.97 * (whole.max() + 1)
+
+
+def test_pieces_under_a_time_limit_give_a_valid_plan(small_pieces):
+    inst = danish_like(1_200, seed=5)
+    labels = maxp.solve_maxp(inst, RULES, np.random.default_rng(2), time_limit=2.0)
+    assert check_plan(inst.adjacency, labels, inst.patients, RULES) == []
+    assert labels.min() >= 0  # one connected region: every clinic placed
