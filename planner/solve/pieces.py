@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from planner.core.errors import PlannerError
 from planner.solve.context import Context
 from planner.solve.improve import split_pass
 from planner.solve.maxp import (
@@ -48,6 +49,8 @@ log = logging.getLogger(__name__)
 SPLIT_AT = 30_000
 #: Clinics per piece, about.
 PIECE = 20_000
+#: The environment variable that caps the processes solving pieces (a shared server).
+WORKERS_ENV = "PLANNER_WORKERS"
 
 
 def available_workers() -> int:
@@ -221,14 +224,23 @@ def solve_in_pieces(
 
 
 def _workers(pieces: int) -> int:
-    """Processes to solve pieces in: one per core on Linux, none inside a daemon process
-    (a batch worker, which may not start processes of its own)."""
+    """Processes to solve pieces in: one per core on Linux (at most ``PLANNER_WORKERS``
+    when that is set), none inside a daemon process (a batch worker, which may not start
+    processes of its own).  The plan is the same with any number."""
     import multiprocessing
     import sys
 
     if sys.platform != "linux" or multiprocessing.current_process().daemon:
         return 1  # fork is safe on Linux only (macOS: system libraries; Windows: none)
-    return max(min(available_workers(), pieces), 1)
+    cap = available_workers()
+    wanted = os.environ.get(WORKERS_ENV, "").strip()
+    if wanted:
+        if not wanted.isdigit() or int(wanted) < 1:
+            raise PlannerError(
+                f"{WORKERS_ENV} must be a whole number of at least 1, not {wanted!r}"
+            )
+        cap = min(cap, int(wanted))
+    return max(min(cap, pieces), 1)
 
 
 #: The part's context in a piece-solving process (set once per process).

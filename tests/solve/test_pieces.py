@@ -8,6 +8,7 @@ import pytest
 
 import planner.solve.maxp as maxp
 import planner.solve.pieces as pieces_mod
+from planner.core.errors import PlannerError
 from planner.core.rules import Rules
 from planner.evaluate.checks import check_plan
 from planner.solve.context import Context
@@ -80,3 +81,17 @@ def test_pieces_under_a_time_limit_give_a_valid_plan(small_pieces):
     labels = maxp.solve_maxp(inst, RULES, np.random.default_rng(2), time_limit=2.0)
     assert check_plan(inst.adjacency, labels, inst.patients, RULES) == []
     assert labels.min() >= 0  # one connected region: every clinic placed
+
+
+def test_planner_workers_caps_the_processes_and_a_bad_value_is_refused(monkeypatch):
+    monkeypatch.setattr(pieces_mod, "available_workers", lambda: 8)
+    monkeypatch.setenv("PLANNER_WORKERS", "1")
+    assert pieces_mod._workers(5) == 1
+    monkeypatch.setenv("PLANNER_WORKERS", "3")
+    assert pieces_mod._workers(5) == 3
+    assert pieces_mod._workers(2) == 2  # never more than the pieces
+    monkeypatch.delenv("PLANNER_WORKERS")
+    assert pieces_mod._workers(5) == 5
+    monkeypatch.setenv("PLANNER_WORKERS", "two")
+    with pytest.raises(PlannerError, match="PLANNER_WORKERS"):
+        pieces_mod._workers(5)
