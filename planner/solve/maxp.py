@@ -26,7 +26,8 @@ A part of :data:`~.pieces.SPLIT_AT` clinics or more is cut into connected pieces
 its share of the part's regrowing, in parallel processes where there are cores (on Linux,
 outside batch workers); the clusters on the seams between pieces are then regrown and
 polished over the whole part.  The cut depends on the clinics alone, so the plan is the
-same with any number of cores.
+same with any number of cores.  Under a hard ceiling a part is never cut: a piece could
+hold patients that no plan under the ceiling fits.
 
 A part with room for one cluster only is that cluster, with no search; the work shrinks
 with the part (see :meth:`Effort.for_size`), so many small parts cost little.  A small
@@ -229,8 +230,10 @@ def solve_maxp(
 
         bound = ctx.rules.size_bound(*ctx.totals(nodes.tolist()))
         solve = solve_part
-        if len(nodes) >= pieces.SPLIT_AT:  # a large part: in pieces (imports this module)
-            solve = pieces.solve_in_pieces
+        hard = rules.max_hard and rules.max_patients is not None
+        if len(nodes) >= pieces.SPLIT_AT and not hard:  # a large part: in pieces
+            solve = pieces.solve_in_pieces  # (a hard ceiling keeps it whole: a cut could
+            # leave a piece that no plan under the ceiling fits)
         plan = solve(
             ctx, nodes.tolist(), stream, share, Effort.for_size(len(nodes), effort, bound), report
         )
@@ -285,8 +288,8 @@ def solve_part(
     streams = spawn_streams(rng, chains + 1) if chains > 1 else [rng]
     share = CHAINS_SHARE if chains > 1 else 1.0  # of a time limit, for the chains
     for chain, stream in enumerate(streams[:chains]):
-        end = share * (chain + 1) / chains
-        found = _chain(ctx, nodes, stream, effort, bound, used, report, time_limit, end)
+        span = (share * chain / chains, share * (chain + 1) / chains)
+        found = _chain(ctx, nodes, stream, effort, bound, used, report, time_limit, span)
         key = (0, 0, 0.0)
         if chains > 1:
             key = (_excess(found, found.live()), -found.k, Travel(found).total(found))
@@ -328,13 +331,14 @@ def _chain(
     used: Callable[[], float],
     report: Callable[[float, str], None],
     time_limit: float | None,
-    end: float,
+    span: tuple[float, float],
 ) -> Plan:
     """One chain of the search: the best of several constructions, regrown.
 
-    ``end`` is the share of the time limit this chain may use up to (several chains
-    share it in turn).
+    ``span`` is the shares of the time limit this chain starts at and may use up to
+    (several chains share it in turn); its constructions stop at a quarter of its span.
     """
+    begin, end = span
     best: Plan | None = None
     best_key = (0, 0, 0.0)
     travel: Travel | None = None
@@ -354,9 +358,9 @@ def _chain(
         if best is None or key < best_key:
             best, best_key = plan, key
         attempt += 1
-        if attempt >= effort.constructions or used() >= 0.25 * end:
+        if attempt >= effort.constructions or used() >= begin + 0.25 * (end - begin):
             break
-    report(0.2 * end, f"best of {attempt} constructions: {best.k} clusters")
+    report(begin + 0.2 * (end - begin), f"best of {attempt} constructions: {best.k} clusters")
     regrows = effort.regrows
     if best.k >= bound and best_key[0] == 0:  # the count is proven best: regrow for compactness
         regrows = int(regrows * AT_BOUND)

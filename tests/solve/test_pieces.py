@@ -95,3 +95,33 @@ def test_planner_workers_caps_the_processes_and_a_bad_value_is_refused(monkeypat
     monkeypatch.setenv("PLANNER_WORKERS", "two")
     with pytest.raises(PlannerError, match="PLANNER_WORKERS"):
         pieces_mod._workers(5)
+
+
+def test_a_hard_ceiling_keeps_a_large_part_whole(small_pieces, monkeypatch):
+    """A cut could leave a piece no plan under a hard ceiling fits (a comb's tooth of
+    45,000 patients under a 30,000 ceiling): such parts are solved whole, and validly."""
+    cuts: list[int] = []
+    real = pieces_mod.split_part
+    monkeypatch.setattr(pieces_mod, "split_part", lambda *a: cuts.append(1) or real(*a))
+    inst = danish_like(1_200, seed=6)
+    rules = Rules(min_patients=30_000, max_patients=45_000, max_hard=True)
+    labels = maxp.solve_maxp(inst, rules, np.random.default_rng(3), time_limit=0.5)
+    assert cuts == []
+    assert check_plan(inst.adjacency, labels, inst.patients, rules) == []
+
+
+def test_later_chains_get_their_constructions_under_a_time_limit(monkeypatch):
+    counts: list[int] = []
+    real = maxp.grow_clusters
+
+    def counting(plan, nodes, rng, noise, *args, **kw):
+        if len(nodes) == 150:  # a construction over the whole part, not a regrow
+            counts.append(1)
+        return real(plan, nodes, rng, noise, *args, **kw)
+
+    monkeypatch.setattr(maxp, "grow_clusters", counting)
+    inst = danish_like(150, seed=1)
+    effort = maxp.Effort.for_size(150, bound=18)
+    assert effort.chains > 1
+    maxp.solve_maxp(inst, RULES, np.random.default_rng(0), time_limit=4.0)
+    assert len(counts) == effort.constructions * effort.chains
