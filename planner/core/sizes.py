@@ -7,7 +7,7 @@ import numpy as np
 
 from planner.core.rules import Rules
 
-__all__ = ["Sizes", "relabel", "relabel_map", "weighted_centres"]
+__all__ = ["Sizes", "members_by_label", "relabel", "relabel_map", "weighted_centres"]
 
 
 class Sizes:
@@ -83,3 +83,16 @@ def relabel_map(labels: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
 def relabel(labels: np.ndarray) -> np.ndarray:
     """Labels renumbered ``0..k-1`` in order of first clinic; ``-1`` stays."""
     return relabel_map(labels)[0]
+
+
+def members_by_label(labels: np.ndarray) -> dict[int, np.ndarray]:
+    """The positions holding each label ``>= 0``, ascending, by label (in label order).
+
+    >>> members_by_label(np.array([2, -1, 0, 2]))
+    {0: array([2]), 2: array([0, 3])}
+    """
+    labels = np.asarray(labels)
+    placed = np.flatnonzero(labels >= 0)
+    order = placed[np.argsort(labels[placed], kind="stable")]
+    cuts = np.flatnonzero(np.diff(labels[order])) + 1
+    return {int(labels[g[0]]): g for g in np.split(order, cuts) if len(g)}

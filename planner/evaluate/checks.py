@@ -15,7 +15,7 @@ from planner.core.adjacency import Adjacency, mask_connected
 from planner.core.errors import PlannerError
 from planner.core.instance import Instance, Progress
 from planner.core.rules import Rules
-from planner.core.sizes import weighted_centres
+from planner.core.sizes import members_by_label, weighted_centres
 from planner.solve.contract import Outcome, Solver
 
 __all__ = [
@@ -145,7 +145,7 @@ def tight_upper_bound(
     own = np.column_stack([pat, gps, np.where(big, 0, pat), np.where(big, 0, gps), big])
     comp = adjacency.components()
     total = 0
-    for nodes in _parts(comp):
+    for nodes in members_by_label(comp).values():
         part = own[nodes].sum(axis=0)
         best = _bound_of(part, rules)
         if len(nodes) > 2:
@@ -153,12 +153,6 @@ def tight_upper_bound(
                 best = min(best, 1 + sum(_bound_of(side, rules) for side in sides))
         total += best
     return total
-
-
-def _parts(comp: np.ndarray) -> list[np.ndarray]:
-    order = np.argsort(comp, kind="stable")
-    cuts = np.flatnonzero(np.diff(comp[order])) + 1
-    return [g for g in np.split(order, cuts) if len(g)]
 
 
 def _bound_of(sums: np.ndarray, rules: Rules) -> int:

@@ -11,7 +11,7 @@ from planner.core.instance import Instance
 from planner.core.profiles import DENMARK, Funding
 from planner.core.reasons import Reason, code_of
 from planner.core.rules import Rules
-from planner.core.sizes import weighted_centres
+from planner.core.sizes import members_by_label, weighted_centres
 from planner.evaluate.checks import cluster_figures
 
 __all__ = [
@@ -207,7 +207,7 @@ def cluster_table(
     clinic_ids = table["clinic_id"].astype(str).to_numpy()
     holds = territory_holders(instance.xy, labels, instance.patients)
     rows = []
-    members = _members(labels)
+    members = members_by_label(labels)
     pieces = territories.to_numpy()
     for c in order:
         nodes = members[c]
@@ -243,22 +243,14 @@ def cluster_table(
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=table.crs), ids
 
 
-def _members(labels: np.ndarray) -> dict[int, np.ndarray]:
-    """The clinics of every cluster (ascending), by label."""
-    placed = np.flatnonzero(labels >= 0)
-    order = placed[np.argsort(labels[placed], kind="stable")]
-    cuts = np.flatnonzero(np.diff(labels[order])) + 1
-    return {int(labels[g[0]]): g for g in np.split(order, cuts) if len(g)}
-
-
 def territory_union(pieces: np.ndarray) -> shapely.Geometry:
     """One cluster's territory: the union of its clinics' pieces.
 
     Voronoi pieces meet edge to edge (a coverage), and their union is made by joining
     them along the shared edges (:func:`shapely.coverage_union_all`, many times faster
-    than overlaying them).  Where the pieces overlap (polygon units drawn by hand, say)
-    (GEOS refuses them, or the areas do not add up) the union is made by overlay, on a
-    1 cm grid.
+    than overlaying them).  Where pieces overlap (polygon units drawn by hand, say), GEOS
+    refuses them or the areas do not add up, and the union is made by overlay on a 1 cm
+    grid.
     """
     if len(pieces) == 1:
         return pieces[0]

@@ -24,13 +24,13 @@ from planner.core.instance import Instance
 from planner.core.rules import Rules
 from planner.solve.context import Context
 from planner.solve.maxp import Effort, regrow_fixed
-from planner.solve.polish import Travel, swap_pass, travel_pass
+from planner.solve.polish import Travel, polish_moves
 from planner.solve.state import Plan
 
 __all__ = ["fixed_count", "least_clusters"]
 
-#: Polish sweeps after the merges (each a border-move and a swap sweep); stops early when
-#: a sweep changes nothing.
+#: Polish sweeps after the merges (border moves and swaps, :func:`.polish.polish_moves`);
+#: they stop early when a sweep changes nothing.
 SWEEPS = 8
 #: Regrowing at a fixed count, in multiples of the default effort's rounds: the count is
 #: settled, so all the work goes into compactness (on the Danish regions at the peers'
@@ -125,7 +125,5 @@ def fixed_count(
     # Regrowing at the fixed count undoes merges that turned out poor; then the polish.
     steps = min(FIXED_REGROWS * Effort.for_size(len(nodes)).total_regrows, FIXED_REGROWS_MAX)
     plan = regrow_fixed(plan, nodes, rng, steps)
-    for _ in range(SWEEPS):
-        if travel_pass(plan, nodes, rng) + swap_pass(plan, nodes, rng) == 0:
-            break
+    polish_moves(plan, nodes, rng, SWEEPS)
     return plan.labels(np.arange(instance.n))

@@ -56,6 +56,7 @@ import numpy as np
 
 from planner.core.instance import Instance, Progress
 from planner.core.rules import Rules
+from planner.core.sizes import members_by_label
 from planner.solve.construct import absorb, grow_clusters
 from planner.solve.context import Context
 from planner.solve.improve import border_pass, could_split, regrow_step, split_pass
@@ -102,6 +103,8 @@ MAX_REGROWS = 24_000
 #: regions of 350-550 clinics).
 CHAIN_WORK = 600
 MAX_CHAINS = 8
+#: Fewest constructions a chain gets.
+CHAIN_CONSTRUCTIONS = 4
 #: Share of a time limit the chains use; the best chain's plan regrows in the rest.
 CHAINS_SHARE = 0.5
 #: Share of the regrowing (the last) that prices diameter at :data:`LATE_DIAMETER_WEIGHT`.
@@ -155,10 +158,10 @@ class Effort:
         chains = int(np.clip(CHAIN_WORK // max(n, 1), 1, MAX_CHAINS))
         if bound is not None:  # a part with room for a few clusters needs no chains
             chains = max(min(chains, bound // 4), 1)
-        constructions = max(int(constructions * scale) // chains, min(MIN_CONSTRUCTIONS, 4))
         regrows = max(int(regrows * scale), 0)
         if chains == 1:
-            return cls(max(constructions, 1), regrows)
+            return cls(max(int(constructions * scale), 1), regrows)
+        constructions = max(int(constructions * scale) // chains, CHAIN_CONSTRUCTIONS)
         # half the regrowing goes to the chains, the other half to the best one's plan
         per_chain = regrows // (2 * chains)
         return cls(
@@ -204,13 +207,11 @@ def solve_maxp(
     if instance.n == 0:
         return labels
     ctx = Context.from_instance(instance, rules)
-    comp = instance.adjacency.components()
-    parts = []
-    for c in range(int(comp.max()) + 1):
-        nodes = np.flatnonzero(comp == c)
-        p, g = ctx.totals(nodes.tolist())
-        if rules.big_enough(p, g):
-            parts.append(nodes)
+    parts = [
+        nodes
+        for nodes in members_by_label(instance.adjacency.components()).values()
+        if rules.big_enough(*ctx.totals(nodes.tolist()))
+    ]
     work = sum(len(p) for p in parts) or 1
     done, next_label = 0, 0
     for nodes, stream in zip(parts, spawn_streams(rng, len(parts)), strict=True):
@@ -229,11 +230,7 @@ def solve_maxp(
                 progress(base + high[0] * size, work, message)
 
         bound = ctx.rules.size_bound(*ctx.totals(nodes.tolist()))
-        solve = solve_part
-        hard = rules.max_hard and rules.max_patients is not None
-        if len(nodes) >= pieces.SPLIT_AT and not hard:  # a large part: in pieces
-            solve = pieces.solve_in_pieces  # (a hard ceiling keeps it whole: a cut could
-            # leave a piece that no plan under the ceiling fits)
+        solve = pieces.solve_in_pieces if pieces.in_pieces(len(nodes), rules) else solve_part
         plan = solve(
             ctx, nodes.tolist(), stream, share, Effort.for_size(len(nodes), effort, bound), report
         )
@@ -300,11 +297,8 @@ def solve_part(
     assert best is not None
     plan = best
     if chains > 1:  # the best chain's plan gets the rest of the regrowing
-        last = streams[-1]
-        plan = regrow(plan, nodes, last, effort.final, bound, used, report)
-        if time_limit is not None and not out_of_time(0.9):
-            split_pass(plan)
-            plan = regrow(plan, nodes, last, 0, bound, used, report, (used(), 0.9))
+        timed = 1.0 if time_limit is not None else None
+        plan = _regrow_until(plan, nodes, streams[-1], effort.final, bound, used, report, timed)
     report(0.9, f"{plan.k} clusters after regrowing; polishing")
     split_pass(plan)
     for _ in range(effort.sweeps):
@@ -364,10 +358,25 @@ def _chain(
     regrows = effort.regrows
     if best.k >= bound and best_key[0] == 0:  # the count is proven best: regrow for compactness
         regrows = int(regrows * AT_BOUND)
-    # The default work first (cut short when the time is short), then, with a time limit,
-    # more regrowing from its plan until 0.9 of the time: more time never gives less.
-    plan = regrow(best, nodes, rng, regrows, bound, used, report, limit=0.9 * end)
-    if time_limit is not None and used() < 0.9 * end:
+    timed = end if time_limit is not None else None
+    return _regrow_until(best, nodes, rng, regrows, bound, used, report, timed)
+
+
+def _regrow_until(
+    plan: Plan,
+    nodes: list[int],
+    rng: np.random.Generator,
+    steps: int,
+    bound: int,
+    used: Callable[[], float],
+    report: Callable[[float, str], None],
+    end: float | None,
+) -> Plan:
+    """``steps`` rounds of regrowing (cut short at 0.9 of ``end``, the share of a time
+    limit this work may use up to; ``None`` without a limit), then, with a limit, more
+    regrowing from its plan until then: more time never gives less."""
+    plan = regrow(plan, nodes, rng, steps, bound, used, report, limit=0.9 * (end or 1.0))
+    if end is not None and used() < 0.9 * end:
         split_pass(plan)  # what the default polish would split, split before going on
         plan = regrow(plan, nodes, rng, 0, bound, used, report, (used(), 0.9 * end))
     return plan

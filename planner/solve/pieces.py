@@ -16,16 +16,20 @@ a seed gives the same plan on any machine.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from planner.core.errors import PlannerError
+from planner.core.rules import Rules
 from planner.solve.context import Context
 from planner.solve.improve import split_pass
 from planner.solve.maxp import (
+    POLISH_DIAMETER_WEIGHT,
     Effort,
     regrow,
     solve_part,
@@ -38,6 +42,7 @@ __all__ = [
     "PIECE",
     "SPLIT_AT",
     "available_workers",
+    "in_pieces",
     "seam_clinics",
     "solve_in_pieces",
     "split_part",
@@ -51,6 +56,13 @@ SPLIT_AT = 30_000
 PIECE = 20_000
 #: The environment variable that caps the processes solving pieces (a shared server).
 WORKERS_ENV = "PLANNER_WORKERS"
+
+
+def in_pieces(n: int, rules: Rules) -> bool:
+    """Whether a part of ``n`` clinics is solved in pieces: from :data:`SPLIT_AT` clinics,
+    and never under a hard ceiling (a cut could leave a piece that no plan under the
+    ceiling fits, and the seams' mending cannot always repair that)."""
+    return n >= SPLIT_AT and not (rules.max_hard and rules.max_patients is not None)
 
 
 def available_workers() -> int:
@@ -208,9 +220,8 @@ def solve_in_pieces(
         mend = streams[-1]
         plan = regrow(plan, seam, mend, steps, bound, used, report, limit=0.95)
         split_pass(plan)
-        polish_moves(
-            plan, sorted({j for i in seam for j in (i, *ctx.nbrs[i])}), mend, effort.sweeps
-        )
+        near = sorted({j for i in seam for j in (i, *ctx.nbrs[i])})
+        polish_moves(plan, near, mend, effort.sweeps, POLISH_DIAMETER_WEIGHT)
         split_pass(plan)
     log.info(
         "%d clinics solved in %d pieces (%d worker(s)): %d clusters in %.1f s",
@@ -227,9 +238,6 @@ def _workers(pieces: int) -> int:
     """Processes to solve pieces in: one per core on Linux (at most ``PLANNER_WORKERS``
     when that is set), none inside a daemon process (a batch worker, which may not start
     processes of its own).  The plan is the same with any number."""
-    import multiprocessing
-    import sys
-
     if sys.platform != "linux" or multiprocessing.current_process().daemon:
         return 1  # fork is safe on Linux only (macOS: system libraries; Windows: none)
     cap = available_workers()
@@ -267,8 +275,6 @@ def _map_pieces(ctx: Context, tasks: list[_Task], workers: int) -> Iterable[list
         _init_piece_worker(ctx)
         yield from map(_piece_labels, tasks)
         return
-    import multiprocessing
-
     # fork: the pieces' processes start with the part in memory, and a caller's script
     # is not run again in them (as spawn would, without an ``if __name__`` guard)
     with multiprocessing.get_context("fork").Pool(
