@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from planner.core.crs import utm_crs
 from planner.core.errors import PlannerError, Problem, ValidationError
 from planner.load.inputs import Polygons
 
@@ -49,7 +50,7 @@ def assign_areas(
     """
     if key not in polygons.columns:
         raise PlannerError(f"{source}: column '{key}' is not in the boundary file")
-    crs = points.estimate_utm_crs() if points.crs.is_geographic else points.crs
+    crs = utm_crs(points) if points.crs.is_geographic else points.crs
     pts = points.to_crs(crs).to_numpy()
     polys = polygons.to_crs(crs)
     geoms = polys.geometry.to_numpy()

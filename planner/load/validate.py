@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
+from planner.core.crs import utm_crs
 from planner.core.errors import PlannerError, Problem, ValidationError
 from planner.core.rules import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from planner.load.common import Sheet
@@ -434,7 +435,7 @@ def metric_crs(points: gpd.GeoSeries) -> pyproj.CRS:
     across = float(lon.max() - lon.min()) > 180.0  # on both sides of the antimeridian
     if not across and float(np.abs(lat).max()) < 80.0 and float(np.ptp(wrapped)) < 30.0:
         try:
-            return gpd.GeoSeries(points, crs="EPSG:4326").estimate_utm_crs()
+            return utm_crs(gpd.GeoSeries(points, crs="EPSG:4326"))
         except RuntimeError:  # pyproj finds no zone: use the projection below
             pass
     lat0 = float(np.clip(lat.mean(), -90.0, 90.0))

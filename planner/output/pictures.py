@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner.core.crs import utm_crs
 from planner.core.i18n import fmt_int, label
 from planner.output.svg import esc, geometry_path, num, shorten, text_width, word
 from planner.result.plan_result import PlanResult
@@ -215,7 +216,7 @@ def _metric(result: PlanResult) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Clusters and clinics in one metric CRS."""
     clusters, clinics = result.clusters, result.clinics
     if clusters.crs is not None and clusters.crs.is_geographic and len(clusters):
-        clusters = clusters.to_crs(clusters.estimate_utm_crs())
+        clusters = clusters.to_crs(utm_crs(clusters))
     if clinics.crs is not None and clusters.crs is not None and clinics.crs != clusters.crs:
         clinics = clinics.to_crs(clusters.crs)
     return clusters, clinics

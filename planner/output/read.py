@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 
 from planner.core.cells import restore
+from planner.core.crs import utm_crs
 from planner.core.errors import PlannerError
 from planner.core.profiles import Profile, get_profile, profile_from_mapping
 from planner.core.reasons import CODE_COLUMNS, canonical_code
@@ -130,7 +131,7 @@ def _load_plan(plan_dir: Path) -> PlanResult:
     if clusters.empty:
         clusters = _empty(CLUSTER_COLUMNS)
     summary = _read_summary(plan_dir)
-    crs = clinics.estimate_utm_crs() if len(clinics) else "EPSG:3857"
+    crs = utm_crs(clinics) if len(clinics) else "EPSG:3857"
     clinics = _typed_clinics(clinics.to_crs(crs))
     clusters = clusters.to_crs(crs)
     _canonical_codes(clusters)

@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 from branca.element import Figure
 
+from planner.core.crs import utm_crs
 from planner.core.i18n import check_lang, label, labels, link_key
 from planner.core.reasons import localise_result
 from planner.evaluate.compare import match_clusters, moved, none_if_blank
@@ -84,7 +85,7 @@ def cluster_adjacency(clusters: gpd.GeoDataFrame, ids: str = "cluster_id") -> nx
     """Clusters (by ``ids``) whose territories touch (within 1 m)."""
     frame = clusters
     if frame.crs is not None and frame.crs.is_geographic and len(frame):
-        frame = frame.to_crs(frame.estimate_utm_crs())
+        frame = frame.to_crs(utm_crs(frame))
     graph = nx.Graph()
     names = frame[ids].tolist()
     graph.add_nodes_from(names)

@@ -31,6 +31,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from planner.core.crs import utm_crs
+
 __all__ = ["DECIMALS", "TOLERANCE_M", "decode", "encode", "light_coverage"]
 
 log = logging.getLogger(__name__)
@@ -95,7 +97,7 @@ def light_coverage(geoms: Any, crs: Any) -> np.ndarray:
         return out
     series = gpd.GeoSeries(geoms[polygonal], crs=crs)
     if series.crs is not None and series.crs.is_geographic:
-        series = series.to_crs(series.estimate_utm_crs())
+        series = series.to_crs(utm_crs(series))
     metric = np.asarray([_valid(g) for g in series.to_numpy()], dtype=object)
     simple = _simplified(_clean(metric))
     lonlat = gpd.GeoSeries(simple, crs=series.crs).to_crs("EPSG:4326").to_numpy()
