@@ -140,13 +140,24 @@ class Rules:
         ok = patients >= self.min_patients
         if self.min_doctors is not None:
             ok |= doctors >= self.min_doctors
-        if self.max_hard and self.max_patients is not None:
-            ok &= patients <= self.max_patients
+        if self.hard_ceiling is not None:
+            ok &= patients <= self.hard_ceiling
         return np.asarray(ok, dtype=bool)
+
+    @property
+    def hard_ceiling(self) -> int | None:
+        """The most patients a cluster may have when the ceiling is hard, else ``None``.
+
+        >>> Rules(max_patients=40_000, max_hard=True).hard_ceiling
+        40000
+        >>> Rules(max_patients=40_000).hard_ceiling is None
+        True
+        """
+        return self.max_patients if self.max_hard else None
 
     def too_big(self, patients: int) -> bool:
         """Whether a cluster of this size breaks a *hard* ceiling."""
-        return self.max_hard and self.max_patients is not None and patients > self.max_patients
+        return self.hard_ceiling is not None and patients > self.hard_ceiling
 
     def to_dict(self) -> dict[str, Any]:
         """Return the rules as a plain, JSON-ready dictionary."""

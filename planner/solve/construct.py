@@ -224,7 +224,7 @@ def _grow(plan: Plan, c: int, seed: int, rng: np.random.Generator, noise: float)
     # The size rule and hard ceiling inlined: this loop is the solver's hottest, so it
     # keeps the cluster's running sums locally and writes them back at the end.
     min_gps = rules.min_doctors if rules.min_doctors is not None else math.inf
-    cap = rules.max_patients if rules.max_hard and rules.max_patients is not None else math.inf
+    cap = rules.hard_ceiling if rules.hard_ceiling is not None else math.inf
     hypot = math.hypot
     jitter: list[float] = rng.random(JITTER).tolist() if noise > 0 else []
     used = 0

@@ -84,7 +84,7 @@ def regrow_step(
         nodes.extend(trial.dissolve(c, FREE))
     nodes.sort()
     rules = plan.ctx.rules
-    hard = rules.max_hard and rules.max_patients is not None
+    hard = rules.hard_ceiling is not None
     # Without a hard ceiling a trial with fewer clusters is never taken: stop it early.
     stuck = grow_clusters(trial, nodes, rng, noise, wild, 0 if hard else len(region))
     if stuck is None:

@@ -62,7 +62,7 @@ def in_pieces(n: int, rules: Rules) -> bool:
     """Whether a part of ``n`` clinics is solved in pieces: from :data:`SPLIT_AT` clinics,
     and never under a hard ceiling (a cut could leave a piece that no plan under the
     ceiling fits, and the seams' mending cannot always repair that)."""
-    return n >= SPLIT_AT and not (rules.max_hard and rules.max_patients is not None)
+    return n >= SPLIT_AT and rules.hard_ceiling is None
 
 
 def available_workers() -> int:
