@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
@@ -29,6 +28,7 @@ from planner.batch.tasks import Outcome, Task, file_digest, run_task, slug, task
 from planner.core.config import request_toml
 from planner.core.errors import PlannerError
 from planner.core.request import OutputOptions, PlanRequest
+from planner.core.workers import worker_cap
 from planner.load.inputs import read_clinics, read_inputs
 from planner.load.parts import part_labels, part_values
 from planner.load.validate import validate_clinics
@@ -206,7 +206,7 @@ def run_tasks(
     if scheduler:
         results = _dask_results(pending, scheduler)
     else:
-        results = _local_results(pending, workers or os.cpu_count() or 1)
+        results = _local_results(pending, workers or worker_cap())
     for outcome in results:
         task = by_task[(outcome.part, outcome.scenario)]
         _record(batch.root, task, outcome)

@@ -92,7 +92,11 @@ def register(app: typer.Typer) -> None:
         ] = None,
         workers: Annotated[
             int | None,
-            typer.Option(min=1, metavar="N", help="Local worker processes (default: the cores)."),
+            typer.Option(
+                min=1,
+                metavar="N",
+                help="Local worker processes (default: the cores, at most PLANNER_WORKERS).",
+            ),
         ] = None,
         scheduler: Annotated[
             str | None,

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import sys
 import time
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from planner.core.errors import PlannerError
 from planner.core.rules import Rules
+from planner.core.workers import worker_cap
 from planner.solve.context import Context
 from planner.solve.improve import split_pass
 from planner.solve.maxp import (
@@ -41,7 +40,6 @@ from planner.solve.state import Plan
 __all__ = [
     "PIECE",
     "SPLIT_AT",
-    "available_workers",
     "in_pieces",
     "seam_clinics",
     "solve_in_pieces",
@@ -54,23 +52,12 @@ log = logging.getLogger(__name__)
 SPLIT_AT = 30_000
 #: Clinics per piece, about.
 PIECE = 20_000
-#: The environment variable that caps the processes solving pieces (a shared server).
-WORKERS_ENV = "PLANNER_WORKERS"
-
 
 def in_pieces(n: int, rules: Rules) -> bool:
     """Whether a part of ``n`` clinics is solved in pieces: from :data:`SPLIT_AT` clinics,
     and never under a hard ceiling (a cut could leave a piece that no plan under the
     ceiling fits, and the seams' mending cannot always repair that)."""
     return n >= SPLIT_AT and rules.hard_ceiling is None
-
-
-def available_workers() -> int:
-    """Cores this process may use."""
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(os.cpu_count() or 1, 1)
 
 
 def split_part(ctx: Context, nodes: list[int], pieces: int) -> list[list[int]]:
@@ -240,15 +227,7 @@ def _workers(pieces: int) -> int:
     processes of its own).  The plan is the same with any number."""
     if sys.platform != "linux" or multiprocessing.current_process().daemon:
         return 1  # fork is safe on Linux only (macOS: system libraries; Windows: none)
-    cap = available_workers()
-    wanted = os.environ.get(WORKERS_ENV, "").strip()
-    if wanted:
-        if not wanted.isdigit() or int(wanted) < 1:
-            raise PlannerError(
-                f"{WORKERS_ENV} must be a whole number of at least 1, not {wanted!r}"
-            )
-        cap = min(cap, int(wanted))
-    return max(min(cap, pieces), 1)
+    return max(min(worker_cap(), pieces), 1)
 
 
 #: The part's context in a piece-solving process (set once per process).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import planner.core.workers as workers_mod
 import planner.solve.maxp as maxp
 import planner.solve.pieces as pieces_mod
 from planner.core.errors import PlannerError
@@ -84,7 +85,7 @@ def test_pieces_under_a_time_limit_give_a_valid_plan(small_pieces):
 
 
 def test_planner_workers_caps_the_processes_and_a_bad_value_is_refused(monkeypatch):
-    monkeypatch.setattr(pieces_mod, "available_workers", lambda: 8)
+    monkeypatch.setattr(workers_mod, "available_workers", lambda: 8)
     monkeypatch.setenv("PLANNER_WORKERS", "1")
     assert pieces_mod._workers(5) == 1
     monkeypatch.setenv("PLANNER_WORKERS", "3")
