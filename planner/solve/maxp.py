@@ -20,6 +20,8 @@ Per connected part that can reach the size rule:
    where the plan gets more compact: first by spread (:mod:`.improve`), then by cost,
    alternating moves with swaps of two border clinics (:mod:`.polish`); after the first
    sweep only clinics in or beside clusters that changed are tried again.
+   Before it, a small part still short of its bound gets the CP-SAT **finisher**
+   (:mod:`.finish`); a plan of more clusters from it is regrown at its count first.
 
 A part of :data:`~.pieces.SPLIT_AT` clinics or more is cut into connected pieces of about
 :data:`~.pieces.PIECE` clinics (:mod:`.pieces`), solved each on its own by steps 1-3 with
@@ -59,6 +61,7 @@ from planner.core.rules import Rules
 from planner.core.sizes import members_by_label
 from planner.solve.construct import absorb, grow_clusters
 from planner.solve.context import Context
+from planner.solve.finish import finish
 from planner.solve.improve import border_pass, could_split, regrow_step, split_pass
 from planner.solve.polish import Travel, polish_moves
 from planner.solve.pool import pool_surplus
@@ -299,6 +302,9 @@ def solve_part(
     if chains > 1:  # the best chain's plan gets the rest of the regrowing
         timed = 1.0 if time_limit is not None else None
         plan = _regrow_until(plan, nodes, streams[-1], effort.final, bound, used, report, timed)
+    more = finish(plan, nodes, rng, None if time_limit is None else time_limit * (0.97 - used()))
+    if more is not plan:  # CP-SAT found more clusters: regrown compact at that count
+        plan = regrow(more, nodes, rng, effort.total_regrows, bound, used, report, limit=0.98)
     report(0.9, f"{plan.k} clusters after regrowing; polishing")
     split_pass(plan)
     for _ in range(effort.sweeps):

@@ -53,6 +53,7 @@ SPLIT_AT = 30_000
 #: Clinics per piece, about.
 PIECE = 20_000
 
+
 def in_pieces(n: int, rules: Rules) -> bool:
     """Whether a part of ``n`` clinics is solved in pieces: from :data:`SPLIT_AT` clinics,
     and never under a hard ceiling (a cut could leave a piece that no plan under the

@@ -8,22 +8,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.core.adjacency import Adjacency
+from planner.core.bounds import set_bound, tight_upper_bound
 from planner.core.rules import Rules
-from planner.evaluate.checks import _set_bound, tight_upper_bound
 
 
 def _reference(graph: nx.Graph, pat: np.ndarray, gps: np.ndarray, rules: Rules) -> int:
     total = 0
     for part in nx.connected_components(graph):
         nodes = np.fromiter(sorted(part), dtype=np.int64)
-        best = _set_bound(pat[nodes], gps[nodes], rules)
+        best = set_bound(pat[nodes], gps[nodes], rules)
         sub = graph.subgraph(part)
         for v in nx.articulation_points(sub):
             sides = [
                 np.fromiter(s, dtype=np.int64)
                 for s in nx.connected_components(sub.subgraph(part - {v}))
             ]
-            best = min(best, 1 + sum(_set_bound(pat[s], gps[s], rules) for s in sides))
+            best = min(best, 1 + sum(set_bound(pat[s], gps[s], rules) for s in sides))
         total += best
     return total
 
