@@ -20,11 +20,12 @@ other clinics join the neighbouring cluster whose centre is nearest, and that pl
 returned (the caller regrows and polishes it for compactness).
 
 CP-SAT has one worker, a seed from the part's random stream and :data:`WORK`
-*deterministic* time units, so the same seed gives the same plan; with a time limit it also
-stops at the seconds it is given (what the search left, up to 97 % of the part's limit; with
-less than :data:`MIN_SECONDS` it does not start, so a short limit can leave it out).  A part
-at its bound costs nothing.  Under a hard
-ceiling the finisher stays out (a joining clinic could break the ceiling).
+*deterministic* time units, so the same seed gives the same plan.  The solver calls it
+without ``seconds``: it is part of the default work, which a time limit extends and never
+cuts (so a timed run finds the clusters the default finds); given ``seconds``, it stops
+there (with less than :data:`MIN_SECONDS` it does not start).  A part at its bound costs
+nothing.  Under a hard ceiling the finisher stays out (a joining clinic could break the
+ceiling).
 ``MAX_UNITS = 0`` turns it off.
 """
 

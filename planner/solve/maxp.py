@@ -302,7 +302,7 @@ def solve_part(
     if chains > 1:  # the best chain's plan gets the rest of the regrowing
         timed = 1.0 if time_limit is not None else None
         plan = _regrow_until(plan, nodes, streams[-1], effort.final, bound, used, report, timed)
-    more = finish(plan, nodes, rng, None if time_limit is None else time_limit * (0.97 - used()))
+    more = finish(plan, nodes, rng)  # part of the default work, which a time limit never cuts
     if more is not plan:  # CP-SAT found more clusters: regrown compact at that count
         plan = regrow(more, nodes, rng, effort.total_regrows, bound, used, report, limit=0.98)
     report(0.9, f"{plan.k} clusters after regrowing; polishing")

@@ -196,6 +196,10 @@ def test_a_time_limit_is_kept(sids2):
     labels = solve_maxp(sids2, SIDS_RULES, np.random.default_rng(0), time_limit=1.0)
     assert time.perf_counter() - start < 10.0  # a sanity ceiling; timing is the benchmark's
     assert check_plan(sids2.adjacency, labels, sids2.patients, SIDS_RULES) == []
+    # a short limit never cuts the default work: the finisher's 28th cluster is kept
+    for seed in (1, 2):
+        timed = solve_maxp(sids2, SIDS_RULES, np.random.default_rng(seed), time_limit=0.3)
+        assert int(timed.max()) + 1 == 28
     ctx = Context.from_instance(sids2, SIDS_RULES)
     nodes = list(range(sids2.n))
     whole = _plan(ctx, nodes, [0] * sids2.n)  # one cluster: far below the bound
