@@ -66,8 +66,8 @@ class PartModel:
                 model.add(pat >= rules.min_patients * bp)
                 model.add(sum(self.gps[i] * x[i, j] for i in col) >= rules.min_doctors * bd)
                 model.add_bool_or([bp, bd]).only_enforce_if(x[j, j])
-            if rules.max_hard and rules.max_patients is not None:
-                model.add(pat <= rules.max_patients)
+            if rules.hard_ceiling is not None:
+                model.add(pat <= rules.hard_ceiling)
         return model, x, parent
 
     def _hint(

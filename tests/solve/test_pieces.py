@@ -9,6 +9,7 @@ import pytest
 import planner.core.workers as workers_mod
 import planner.solve.maxp as maxp
 import planner.solve.pieces as pieces_mod
+from planner.core.adjacency import is_connected
 from planner.core.errors import PlannerError
 from planner.core.rules import Rules
 from planner.evaluate.checks import check_plan
@@ -17,16 +18,6 @@ from planner.solve.pieces import split_part
 from planner.solve.synthetic import danish_like
 
 RULES = Rules(min_patients=30_000)
-
-
-def _connected(ctx: Context, nodes: list[int]) -> bool:
-    inside, seen, stack = set(nodes), {nodes[0]}, [nodes[0]]
-    while stack:
-        for j in ctx.nbrs[stack.pop()]:
-            if j in inside and j not in seen:
-                seen.add(j)
-                stack.append(j)
-    return len(seen) == len(inside)
 
 
 @pytest.mark.parametrize(("n", "count"), [(1_500, 3), (2_000, 5), (600, 8)])
@@ -39,7 +30,7 @@ def test_pieces_are_connected_cover_the_part_and_can_each_hold_a_cluster(n, coun
     assert 2 <= len(pieces) <= count
     assert sorted(i for piece in pieces for i in piece) == sorted(nodes)
     for piece in pieces:
-        assert _connected(ctx, piece)
+        assert is_connected(ctx.nbrs, set(piece))
         assert ctx.big_enough(*ctx.totals(piece))
 
 
