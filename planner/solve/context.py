@@ -33,7 +33,7 @@ class Context:
         Coordinates in km.
     rules
         The size rule and ceiling.
-    to_centre
+    to_centre, by_patients
         How :class:`~planner.solve.polish.Travel` prices a cluster.
     """
 
@@ -46,6 +46,9 @@ class Context:
     #: Price a cluster's travel to its GP-weighted centre, not to its meeting clinic (see
     #: :class:`~planner.solve.polish.Travel`): a fixed count's compactness.
     to_centre: bool = False
+    #: With ``to_centre``: weigh travel by patients, not GPs, and price no diameter (the
+    #: patient-weighted distance to the patient-weighted centre, the report's mean patient km).
+    by_patients: bool = False
 
     @classmethod
     def from_instance(cls, instance: Instance, rules: Rules) -> Context:

@@ -60,6 +60,9 @@ class Travel:
         self.to_centre = ctx.to_centre
         self.weight = diameter_weight
         self.lam = diameter_weight * ctx.gps_per_cluster
+        if ctx.to_centre and ctx.by_patients:  # the patients' distance to their centre alone
+            self.gp = np.maximum(np.asarray(ctx.pat, float), 1e-3)
+            self.lam = 0.0
         self.cache: dict[int, float] = {}
         self.pending: dict[int, float] = {}  # costs priced for a trial plan, not yet taken
 

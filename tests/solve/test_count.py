@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -10,9 +12,12 @@ from planner.core.adjacency import Adjacency
 from planner.core.errors import InfeasibleError
 from planner.core.instance import Instance
 from planner.core.rules import Rules
-from planner.evaluate.checks import check_plan
+from planner.evaluate.checks import check_plan, compactness
 from planner.solve import get_solver
+from planner.solve.context import Context
 from planner.solve.count import fixed_count
+from planner.solve.polish import Travel
+from planner.solve.state import Plan
 
 
 def _maxp(instance: Instance, rules: Rules, seed: int = 0) -> np.ndarray:
@@ -71,3 +76,37 @@ def test_the_same_seed_gives_the_same_plan() -> None:
     a = fixed_count(instance, rules, labels, 5, np.random.default_rng(1))
     b = fixed_count(instance, rules, labels, 5, np.random.default_rng(1))
     assert (a == b).all()
+
+
+def test_the_plan_is_the_most_compact_for_the_patients_where_the_gps_sit_elsewhere() -> None:
+    """Four clinics on a road at 0, 1, 2 and 3 km, two clusters. Priced by the GPs (five at
+    the first clinic, one at each other), the best split is {0} {1, 2, 3}; for the patients
+    (3,000 at the last clinic, 1,000 at each other) it is {0, 1, 2} {3}: a mean distance to
+    the centre of 0.33 km, where {0} {1, 2, 3} gives 0.60 km and {0, 1} {2, 3} 0.42 km."""
+    adj = Adjacency.from_edges(4, [(0, 1), (1, 2), (2, 3)])
+    xy = np.array([[x * 1_000.0, 0.0] for x in range(4)])
+    patients, gps = np.array([1_000, 1_000, 1_000, 3_000]), np.array([5, 1, 1, 1])
+    instance = Instance.from_arrays(adj, patients, xy, gps)
+    rules = Rules(min_patients=1_000)
+    fixed = fixed_count(instance, rules, np.arange(4), 2, np.random.default_rng(0))
+    assert fixed[0] == fixed[1] == fixed[2] != fixed[3]
+    assert compactness(fixed, xy, patients, patients)["mean_patient_km"] == pytest.approx(1 / 3)
+
+
+def test_travel_by_patients_prices_their_distance_to_their_centre_alone() -> None:
+    """With ``by_patients`` a cluster costs the patients' distance to their weighted centre,
+    with no diameter and the GPs left out."""
+    rng = np.random.default_rng(3)
+    instance = grid_instance(3, 3, rng.integers(500, 1_500, 9))
+    instance = Instance.from_arrays(
+        instance.adjacency, instance.patients, instance.xy, rng.integers(1, 9, 9)
+    )
+    rules = Rules(min_patients=1_000)
+    ctx = dataclasses.replace(Context.from_instance(instance, rules), to_centre=True)
+    members = [0, 1, 2, 4]
+    pts, pat = instance.xy[members] / 1_000.0, instance.patients[members].astype(float)
+    centre = pat @ pts / pat.sum()
+    by_patients = dataclasses.replace(ctx, by_patients=True)
+    cost = Travel(Plan(by_patients)).of(members)
+    assert cost == pytest.approx(float(np.hypot(*(pts - centre).T) @ pat))
+    assert Travel(Plan(ctx)).of(members) != pytest.approx(cost)  # GPs and a diameter
