@@ -30,7 +30,9 @@ class Problem:
     source
         The file (or other source) the problem was found in.
     row
-        1-based data row (the header is row 0 in a CSV), or ``None`` for the whole file.
+        The row as a spreadsheet numbers it (in a CSV the header is row 1 and the first data
+        row is row 2; feature ``i`` of a spatial file is row ``i + 1``), or ``None`` for the
+        whole file.
     column
         The column concerned, or ``None`` when the problem concerns the whole row or file.
     message

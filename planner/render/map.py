@@ -281,6 +281,10 @@ def render_map(
         moves = pd.Series(
             np.asarray(moved(current, result.clinics["cluster_id"], match), dtype=bool)
         )
+        if result.request is None or result.request.mode != "replan":
+            # Current clusters of a new plan are its locked clusters: a clinic outside
+            # them has no cluster to move from, so only their clinics can move.
+            moves &= pd.Series(current.notna().to_numpy())
     kinds, counts = _problems(result)
     groups = _groups(fmap, result, lang, compare, any(counts.values()))
     LayerControl(collapsed=False).add_to(fmap)

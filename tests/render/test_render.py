@@ -251,7 +251,10 @@ def test_comparison_layers_and_moves(demo_result):
     current[mover] = f"K{other}"
     current[clinics.index[-1]] = ""  # a blank current cluster counts as none
     clinics["current_cluster"] = current
-    fmap = render_map(dataclasses.replace(demo_result, clinics=clinics))
+    assert demo_result.request is not None
+    request = dataclasses.replace(demo_result.request, mode="replan")
+    replanned = dataclasses.replace(demo_result, clinics=clinics, request=request)
+    fmap = render_map(replanned)
     layers = _layers(fmap)
     assert "Current clusters" in layers and not layers["Current clusters"].show
     assert "Clinics that move" in layers
@@ -267,6 +270,21 @@ def test_comparison_layers_and_moves(demo_result):
     page = fmap.get_root().render()
     assert f"Moves from K{other} to {first}" in page
     assert "Clinics that move: 2" in page
+
+
+def test_locked_clusters_of_a_new_plan_mark_only_their_own_clinics_as_moving(demo_result):
+    """In a new plan the current clusters are the locked ones: the clinics outside every lock
+    have no cluster to move from (in a re-plan such a clinic is new, and joining is a move)."""
+    clinics = demo_result.clinics.copy()
+    first = demo_result.clusters["cluster_id"].iloc[0]
+    current = pd.Series([""] * len(clinics), dtype=object)
+    locked = clinics.index[clinics["cluster_id"] == first]
+    current[locked] = "Klynge Nord"
+    current[locked[0]] = "Klynge Syd"  # one locked clinic that the plan puts elsewhere
+    clinics["current_cluster"] = current
+    data = _data(render_map(dataclasses.replace(demo_result, clinics=clinics)))
+    ids = clinics["clinic_id"].tolist()
+    assert [ids[i] for i, _text in data["moves"]] == [ids[locked[0]]]
 
 
 def test_no_comparison_without_current_values(demo_result):
