@@ -70,11 +70,13 @@ class Travel:
         """Cost of a set of clinics."""
         idx = np.asarray(nodes)
         xs, ys, gp = self.x[idx], self.y[idx], self.gp[idx]
-        d = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :])
         if self.to_centre:  # GP-weighted distance to the GP-weighted centre
             cx, cy = float(gp @ xs) / float(gp.sum()), float(gp @ ys) / float(gp.sum())
             travel = float(np.hypot(xs - cx, ys - cy) @ gp)
-        else:  # to the meeting clinic: the member that makes it least
+            if not self.lam:  # no diameter: no need for the distances between members
+                return travel
+        d = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :])
+        if not self.to_centre:  # to the meeting clinic: the member that makes it least
             travel = float((d @ gp).min())
         return travel + self.lam * float(d.max())
 
