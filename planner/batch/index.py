@@ -160,7 +160,8 @@ def _overview(batch: Batch, frame: pd.DataFrame) -> str:
             continue
         path = batch.root / row.folder / "clusters.geojson"
         if path.is_file():
-            parts.append((str(row.part), gpd.read_file(path), _href(row.map)))
+            clusters = gpd.read_file(path, columns=["cluster_id", "patients"])  # all it draws
+            parts.append((str(row.part), clusters, _href(row.map)))
     fmap = overview_map(
         parts,
         words={"cluster": "Cluster", "open": "Open the part's map"},

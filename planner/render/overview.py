@@ -11,6 +11,7 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 import shapely
 from markupsafe import Markup
 
@@ -25,6 +26,7 @@ from planner.render.elements import (
     page_json,
 )
 from planner.render.map import PALETTE
+from planner.render.shapes import simplify_together, valid_polygonal
 
 __all__ = ["overview_map"]
 
@@ -103,7 +105,9 @@ def overview_map(
         if clusters.empty:
             continue
         frame = clusters.to_crs("EPSG:4326")
-        geoms = shapely.coverage_simplify(frame.geometry.to_numpy(), TOLERANCE)
+        # A cluster valid in its metric CRS may cross itself in lon/lat once written.
+        valid = np.asarray([valid_polygonal(g) for g in frame.geometry], dtype=object)
+        geoms = simplify_together(valid, TOLERANCE)
         geoms = shapely.set_precision(geoms, 1e-4)
         for (_, row), geom in zip(frame.iterrows(), geoms, strict=True):
             if geom is None or geom.is_empty:

@@ -33,7 +33,15 @@ import shapely
 
 from planner.core.crs import utm_crs
 
-__all__ = ["DECIMALS", "TOLERANCE_M", "decode", "encode", "light_coverage"]
+__all__ = [
+    "DECIMALS",
+    "TOLERANCE_M",
+    "decode",
+    "encode",
+    "light_coverage",
+    "simplify_together",
+    "valid_polygonal",
+]
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +71,7 @@ def _clean(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
-def _valid(geom: shapely.Geometry) -> shapely.Geometry:
+def valid_polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     """``geom`` if valid, else its polygonal part made valid."""
     if geom.is_valid:
         return geom
@@ -72,14 +80,16 @@ def _valid(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all(parts) if len(parts) else shapely.Polygon()
 
 
-def _simplified(geoms: np.ndarray) -> np.ndarray:
+def simplify_together(geoms: np.ndarray, tolerance: float) -> np.ndarray:
+    """``geoms`` simplified as one coverage by ``tolerance`` (in their CRS's units), or one
+    by one where GEOS refuses them as a coverage (overlaps a reprojection made)."""
     if not hasattr(shapely, "coverage_simplify"):  # pragma: no cover - shapely < 2.1
-        return np.asarray(shapely.simplify(geoms, TOLERANCE_M), dtype=object)
+        return np.asarray(shapely.simplify(geoms, tolerance), dtype=object)
     try:
-        return np.asarray(shapely.coverage_simplify(geoms, TOLERANCE_M), dtype=object)
-    except shapely.errors.GEOSException as exc:  # pragma: no cover
+        return np.asarray(shapely.coverage_simplify(geoms, tolerance), dtype=object)
+    except shapely.errors.GEOSException as exc:
         log.warning("territories simplified one by one: %s", exc)
-        return np.asarray(shapely.simplify(geoms, TOLERANCE_M), dtype=object)
+        return np.asarray(shapely.simplify(geoms, tolerance), dtype=object)
 
 
 def light_coverage(geoms: Any, crs: Any) -> np.ndarray:
@@ -98,8 +108,8 @@ def light_coverage(geoms: Any, crs: Any) -> np.ndarray:
     series = gpd.GeoSeries(geoms[polygonal], crs=crs)
     if series.crs is not None and series.crs.is_geographic:
         series = series.to_crs(utm_crs(series))
-    metric = np.asarray([_valid(g) for g in series.to_numpy()], dtype=object)
-    simple = _simplified(_clean(metric))
+    metric = np.asarray([valid_polygonal(g) for g in series.to_numpy()], dtype=object)
+    simple = simplify_together(_clean(metric), TOLERANCE_M)
     lonlat = gpd.GeoSeries(simple, crs=series.crs).to_crs("EPSG:4326").to_numpy()
     out[polygonal] = shapely.transform(lonlat, lambda xy: np.round(xy, DECIMALS))
     return out

@@ -177,3 +177,21 @@ def test_encoding_keeps_holes_and_parts():
     assert encoded[1][0][:2] == [5500000, 1025000]
     deltas = list(itertools.chain.from_iterable(ring[2:] for ring in encoded[0]))
     assert max(abs(v) for v in deltas) <= 10_000  # at most 0.1 degree: one side of the square
+
+
+def test_the_batch_overview_draws_a_cluster_that_crosses_itself_in_lon_lat():
+    """A cluster valid in its metric CRS can cross itself once written in lon/lat (one of
+    England's did): the overview makes it valid and draws every cluster, where GEOS refused
+    the coverage before ("unable to assign free hole to a shell")."""
+    from planner.render.overview import overview_map
+
+    bowtie = shapely.Polygon([(0, 0), (0.02, 0.02), (0.02, 0), (0, 0.02)])  # crosses itself
+    assert not bowtie.is_valid
+    clusters = gpd.GeoDataFrame(
+        {"cluster_id": ["C01", "C02"], "patients": [31_000, 32_000]},
+        geometry=[bowtie, shapely.box(0.02, 0, 0.04, 0.02)],
+        crs="EPSG:4326",
+    )
+    fmap = overview_map([("part", clusters, None)], words={"cluster": "Cluster", "open": "Open"})
+    page = fmap.get_root().render()
+    assert '"id":"C01"' in page and '"id":"C02"' in page
