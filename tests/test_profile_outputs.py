@@ -60,3 +60,14 @@ def test_an_english_plan_speaks_of_pcns_and_shows_no_money(tmp_path: Path, chrom
     shown = " ".join(json.loads(dom_attr(dom, "data-test") or "[]"))
     assert "PCN" in shown and "Practice" in shown
     assert not re.search(r"\bkr\b|Annual budget|Klynge|\bCluster\b|\bClinic\b", shown)
+
+
+def test_render_map_from_the_api_uses_the_profiles_words(tmp_path: Path) -> None:
+    """``render_map(result)`` in a notebook speaks of PCNs as the written map does."""
+    from planner.api import plan
+    from planner.render import render_map
+
+    result = plan(str(_english(tmp_path)), profile="england", patients_per_gp=1800)
+    page = render_map(result, tiles=None).get_root().render()
+    assert "Proposed PCNs" in page and "Find practice" in page
+    assert "Proposed clusters" not in page and "Find clinic" not in page

@@ -25,7 +25,7 @@ import shapely
 from branca.element import Figure
 
 from planner.core.crs import utm_crs
-from planner.core.i18n import check_lang, label, labels, link_key
+from planner.core.i18n import check_lang, label, labels, link_key, use_words
 from planner.core.reasons import localise_result
 from planner.evaluate.compare import match_clusters, moved, none_if_blank
 from planner.render import layers
@@ -244,8 +244,14 @@ def render_map(
     Returns
     -------
     folium.Map
-        Save it with ``.save(path)``: one HTML file with everything inlined.
+        Save it with ``.save(path)``: one HTML file with everything inlined.  Its labels
+        use the plan's profile's words (England: PCN, practice).
     """
+    with use_words(result.profile.words):
+        return _render_map(result, tiles, lang)
+
+
+def _render_map(result: PlanResult, tiles: str | None, lang: str) -> folium.Map:
     check_lang(lang)
     result = localise_result(result, lang)  # reasons in the map's language
     # A fractional zoom lets the view fit the region tightly instead of snapping to the
