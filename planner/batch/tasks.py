@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 INDEX_FIELDS = (
     "part", "scenario", "status", "clinics", "patients", "clusters", "tight_bound",
     "share_of_bound", "clinics_left_out", "rows_skipped", "crossings", "mean_gp_km",
-    "max_km", "seconds", "map", "folder", "reason",
+    "max_km", "mean_patient_km", "smallest", "largest", "seconds", "map", "folder", "reason",
 )  # fmt: skip
 
 
@@ -128,6 +128,7 @@ def task_key(request: PlanRequest, output: OutputOptions, digests: Mapping[str, 
 
 def _figures(result: Any, folder: Path) -> dict[str, Any]:
     m = result.metrics
+    sizes = result.clusters["patients"]
     return {
         "clinics": int(m["clinics"]),
         "patients": int(m["patients"]),
@@ -139,6 +140,9 @@ def _figures(result: Any, folder: Path) -> dict[str, Any]:
         "crossings": int(m.get("clusters_crossing_municipality", 0)),
         "mean_gp_km": round(float(m["mean_gp_km"]), 3),
         "max_km": round(float(m["max_km"]), 3),
+        "mean_patient_km": round(float(m["mean_patient_km"]), 3),
+        "smallest": int(sizes.min()) if len(sizes) else None,
+        "largest": int(sizes.max()) if len(sizes) else None,
         "folder": str(folder),
     }
 

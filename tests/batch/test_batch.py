@@ -54,6 +54,10 @@ def test_every_part_and_scenario_is_planned_and_indexed(two_thresholds) -> None:
         assert summary["rules"]["min_patients"] == int(row.scenario[3:])
         clinics = pd.read_csv(folder / "assignments.csv", dtype=str)
         assert len(clinics) == row.clinics
+        sizes = gpd.read_file(folder / "clusters.geojson")["patients"]
+        assert (row.smallest, row.largest) == (sizes.min(), sizes.max())
+        assert row.smallest >= int(row.scenario[3:])
+        assert row.mean_patient_km == round(summary["compactness_km"]["mean_patient_km"], 3)
     data = json.loads((out / "index.json").read_text(encoding="utf-8"))
     assert data["by"] == "region" and len(data["rows"]) == 4
     page = (out / "index.html").read_text(encoding="utf-8")
