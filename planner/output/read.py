@@ -145,6 +145,7 @@ def _load_plan(plan_dir: Path) -> PlanResult:
     for key in ("upper_bound", "upper_bound_parts", "upper_bound_tight", "share_of_bound"):
         if key in summary:
             metrics[key] = summary[key]
+    metrics["mode"] = str(summary.get("config", {}).get("mode", "plan"))  # the request's mode
     return PlanResult(
         clinics=clinics,
         clusters=clusters,

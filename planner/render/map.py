@@ -287,7 +287,8 @@ def _render_map(result: PlanResult, tiles: str | None, lang: str) -> folium.Map:
         moves = pd.Series(
             np.asarray(moved(current, result.clinics["cluster_id"], match), dtype=bool)
         )
-        if result.request is None or result.request.mode != "replan":
+        mode = result.request.mode if result.request else result.metrics.get("mode", "plan")
+        if mode != "replan":
             # Current clusters of a new plan are its locked clusters: a clinic outside
             # them has no cluster to move from, so only their clinics can move.
             moves &= pd.Series(current.notna().to_numpy())

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from planner.cli.app import app
 from planner.output.atomic import current_folder
+from planner.output.read import load_plan
 
 runner = CliRunner()
 
@@ -212,6 +213,8 @@ def test_replan_writes_the_moves_and_the_gains_and_losses(tmp_path):
     assert summary["config"]["mode"] == "replan"
     clusters = {c["cluster_id"]: c for c in summary["clusters"]}
     assert clusters["K5"]["patients_gained"] == 25_000
+    # Redrawn from the folder, the plan is still a re-plan (the map marks its joiners).
+    assert load_plan(out).metrics["mode"] == "replan"
 
 
 def test_map_feedback_on_the_current_plan_is_honoured(tmp_path):

@@ -348,9 +348,10 @@ def _compared(result):
     current = clinics["cluster_id"].map(lambda c: f"K{c}").astype(object)
     mover = clinics.index[clinics["cluster_id"] == result.clusters["cluster_id"].iloc[0]][0]
     current[mover] = f"K{result.clusters['cluster_id'].iloc[1]}"
-    current[clinics.index[-1]] = ""
+    current[clinics.index[-1]] = ""  # in a re-plan, a clinic new to the plan joins
     clinics["current_cluster"] = current
-    return dataclasses.replace(result, clinics=clinics)
+    request = dataclasses.replace(result.request, mode="replan")
+    return dataclasses.replace(result, clinics=clinics, request=request)
 
 
 @pytest.mark.parametrize(
