@@ -42,6 +42,9 @@ __all__ = [
     "seed_from",
 ]
 
+#: The rules of a request built without any (identity marks "not given").
+_DEFAULT_RULES = Rules()
+
 #: How administrative boundaries bind clusters.
 BOUNDARY_MODES: tuple[str, ...] = ("auto", "none", "region", "municipality")
 #: When two polygon units are neighbours: a shared border of positive length (rook), or
@@ -180,12 +183,13 @@ class PlanRequest:
     profile
         The country profile (:mod:`planner.core.profiles`): a name (``"denmark"``, the
         default, or ``"england"``) or a :class:`~planner.core.profiles.Profile`.  Its
-        words, funding and column names apply here; its default rules apply where a
-        request is built from settings (:meth:`with_settings` with ``profile``, the
-        command line, a configuration file, :func:`planner.plan`'s keywords).
+        words, funding and column names apply here, and its default rules where no
+        ``rules`` are given (``PlanRequest(profile="england")`` plans 30,000-50,000
+        patients, a soft ceiling) and beneath the rule settings of :meth:`with_settings`,
+        the command line, a configuration file and :func:`planner.plan`'s keywords.
     """
 
-    rules: Rules = field(default_factory=Rules)
+    rules: Rules = field(default_factory=lambda: _DEFAULT_RULES)
     clinics: PathLike | None = None
     patients: PathLike | None = None
     patients_per_gp: int | None = None
@@ -219,6 +223,10 @@ class PlanRequest:
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", _frozen_map(self.columns))
         object.__setattr__(self, "profile", get_profile(self.profile))
+        if self.rules is _DEFAULT_RULES:  # no rules given: the profile's default rules
+            given = Rules(**self.profile.rules)
+            if given != _DEFAULT_RULES:
+                object.__setattr__(self, "rules", given)
         for name in ("boundaries", "lock", "mode", "method", "contiguity"):
             _check_word(name, getattr(self, name))
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ from planner.core.i18n import label, labels, use_words
 from planner.core.profiles import DENMARK, ENGLAND, get_profile, profile_from_mapping
 from planner.core.reasons import Reason
 from planner.core.request import OutputOptions, PlanRequest
+from planner.core.rules import Rules
 from planner.load.columns import apply_column_map
 
 
@@ -114,3 +116,15 @@ def test_a_builtin_profile_is_written_by_name(tmp_path: Path) -> None:
     text = request_toml(request, OutputOptions())
     assert 'profile = "england"' in text and "[profile]" not in text
     assert DENMARK.builtin and ENGLAND.builtin
+
+
+def test_a_request_with_a_profile_and_no_rules_takes_the_profiles_rules() -> None:
+    """``PlanRequest(profile="england")`` plans PCNs of 30,000-50,000 (a soft ceiling), as
+    ``plan(..., profile="england")`` and the command line do; rules given are kept."""
+    england = PlanRequest(profile="england")
+    assert (england.rules.min_patients, england.rules.max_patients) == (30_000, 50_000)
+    assert not england.rules.max_hard
+    assert dataclasses.replace(PlanRequest(), profile="england").rules == england.rules
+    assert PlanRequest(profile="england", rules=Rules()).rules.max_patients is None
+    assert PlanRequest().rules == Rules()
+    assert dataclasses.replace(england, seed=3).rules == england.rules
