@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from planner import PlanResult
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SHARED = ROOT.parent / "shared" / "data"
@@ -55,8 +57,13 @@ def test_notebook_code_cells_run(path, tmp_path, monkeypatch):
     namespace: dict = {"__name__": "__main__"}
     for number, source in enumerate(cells, start=1):
         exec(compile(source, f"{path.name} cell {number}", "exec"), namespace)
-    written = list(tmp_path.rglob("*"))
-    assert written, f"{path.name} wrote nothing"
+    # Every notebook plans something and writes a map a practice could open.
+    assert list(tmp_path.rglob("map*.html")), f"{path.name} wrote no map"
+    results = {k: v for k, v in namespace.items() if isinstance(v, PlanResult)}
+    assert results, f"{path.name} holds no plan"
+    assert all(r.n_clusters > 0 for r in results.values()), {
+        k: r.n_clusters for k, r in results.items()
+    }
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
